@@ -1,0 +1,167 @@
+/**
+ * The instance config: one structured stack-config key, `zipnet-infra:instance`.
+ *
+ * Field names are a contract (other tools read them): add fields, never rename.
+ * The schema checks shape and per-field grammar; `instanceRules` (rules.ts) checks what
+ * depends on several fields at once (posture, clouds, uniqueness).
+ */
+import { z } from "zod";
+import { isValidCidr } from "../contract/cidr";
+
+export const CONFIG_KEY = "zipnet-infra:instance";
+
+/** Lowercase DNS-like labels, at least one dot: `acme.mainnet`. */
+export const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+/** Node ids become parts of cloud resource names (GCP service accounts allow 30 chars in all). */
+export const NODE_ID = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
+export const MRTD_HEX = /^[0-9a-f]{96}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export const CLOUDS = ["gcp", "azure", "aws"] as const;
+export type Cloud = (typeof CLOUDS)[number];
+export const POSTURES = ["production", "devtest"] as const;
+export type Posture = (typeof POSTURES)[number];
+
+const mrtd = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .pipe(z.string().regex(MRTD_HEX, "expected 96 hex characters (a 48-byte TDX MR_TD)"));
+
+const isoDate = z
+  .union([z.string(), z.date()])
+  .transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d))
+  .pipe(z.string().regex(ISO_DATE, "expected a date YYYY-MM-DD"));
+
+const cidr = z.string().refine(isValidCidr, {
+  message: "expected a CIDR with zero host bits, e.g. 10.20.0.0/16 or 2001:db8::/48",
+});
+
+const nodeSchema = z.strictObject({
+  /** Node id, unique in the instance; names the node's resources and its Vault scope. */
+  id: z.string().regex(NODE_ID, "expected 2-20 chars of [a-z0-9-], starting with a letter"),
+  /** The cloud that hosts the node. */
+  cloud: z.enum(CLOUDS, { message: `expected one of ${CLOUDS.join(", ")}` }),
+  /** GCP project id, Azure subscription id or AWS account id: the node's own account. */
+  account: z.string().min(1, "expected the node's cloud account"),
+  /** The node's region (GCP region, Azure location, AWS region). */
+  region: z.string().min(1, "expected a region"),
+  /** Optional zone (GCP `us-central1-a`, AWS `us-east-2a`, Azure `1`). */
+  zone: z.string().min(1).optional(),
+  /** Machine size; defaults per cloud and role (see defaults.ts). */
+  size: z.string().min(1).optional(),
+  /** Who is paged for this node: a rotation name, address or URL. */
+  oncall: z.string().trim().min(3, "expected the node's on-call rotation (name, address or URL)"),
+  /** Legal entity / organisation operating the node (fault-domain advice, ticket revocation). */
+  operator: z.string().min(1).optional(),
+  /** Boot inside a confidential VM (TDX on GCP/Azure, SEV-SNP on AWS where possible). devtest may say false. */
+  confidential: z.boolean().default(true),
+  /** AWS only: role the provider assumes in the node's account. */
+  assumeRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "expected an IAM role ARN")
+    .optional(),
+});
+
+const attestation = z.strictObject({
+  /** What is attested, in one sentence. */
+  statement: z.string().min(3, "expected the attested statement"),
+  /** Who attests it. */
+  by: z.string().min(1, "expected who attests it"),
+  /** When it was last true / checked. */
+  date: isoDate,
+  /** Where the evidence lives (runbook, calendar, release notes). */
+  link: z.string().optional(),
+});
+
+export const instanceSchema = z.strictObject({
+  /** ZIPNET_INSTANCE: lowercase dot-separated labels, e.g. `acme.mainnet`. */
+  name: z
+    .string()
+    .max(63, "expected at most 63 characters (it becomes a GCP label value)")
+    .regex(INSTANCE_NAME, "expected lowercase dot-separated labels with at least one dot, e.g. acme.mainnet"),
+  /** `production` (TDX-gated) or `devtest` (TDX may be disabled). */
+  posture: z.enum(POSTURES, { message: "expected production or devtest" }),
+  /** ZIPNET_UNIVERSE; omit for the shared universe. */
+  universe: z.string().min(1).optional(),
+  /** ZIPNET_MIN_PARTICIPANTS for committee servers. */
+  minParticipants: z.int("expected an integer").min(1, "expected at least 1"),
+  tdx: z
+    .strictObject({
+      /** MR_TDs the committee servers boot with (per platform). */
+      committeeMrtds: z.array(mrtd).default([]),
+      /** Published client MR_TDs the committee admits (require_mrtd). */
+      clientMrtds: z.array(mrtd).default([]),
+    })
+    .default({ committeeMrtds: [], clientMrtds: [] }),
+  images: z
+    .strictObject({
+      /** GCP image self link or `projects/P/global/images/NAME` (TDX_CAPABLE, UEFI_COMPATIBLE, GVNIC). */
+      gcp: z
+        .string()
+        .regex(/^(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[a-z][a-z0-9-]+\/global\/images\/(family\/)?[a-z][a-z0-9-]*$/, "expected projects/PROJECT/global/images/NAME")
+        .optional(),
+      /** Azure compute gallery image version id (specialized, ConfidentialVMSupported). */
+      azure: z
+        .string()
+        .regex(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i, "expected a gallery image version id /subscriptions/.../galleries/G/images/I/versions/V")
+        .optional(),
+      /** AWS AMI id (UEFI boot). */
+      aws: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "expected an AMI id like ami-0123456789abcdef0").optional(),
+    })
+    .default({}),
+  network: z.strictObject({
+    /** The pinned iroh UDP port (iroh binds an ephemeral port unless pinned). */
+    irohPort: z.int("expected an integer port").min(1024, "expected a port in 1024-65535").max(65535, "expected a port in 1024-65535"),
+    /** TCP port of ZIPNET_METRICS (9100 collides with node-exporter). */
+    metricsPort: z.int("expected an integer port").min(1024, "expected a port in 1024-65535").max(65535, "expected a port in 1024-65535"),
+    /** CIDRs allowed to scrape metrics; never the whole internet. */
+    metricsSources: z.array(cidr).min(1, "expected at least one scraper CIDR"),
+    /** NTP/NTS servers for the boot contract (besides the cloud's own time service). */
+    timeServers: z.array(z.string().regex(/^[a-z0-9.-]+$/i, "expected a host name")).default(["time.cloudflare.com"]),
+  }),
+  vault: z.strictObject({
+    /** Vault (or OpenBao) API address, https. */
+    address: z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, "expected a URL like https://vault.example.com:8200"),
+    /** Vault Enterprise namespace owned by this instance (optional). */
+    namespace: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "expected a namespace path").optional(),
+    /** KV v2 mount path owned by this instance; default `zipnet-<instance with - for .>`. */
+    mount: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, "expected a mount path like zipnet-acme-mainnet").optional(),
+    /** Mount paths of the cloud auth backends in Vault. */
+    authMounts: z
+      .strictObject({ gcp: z.string().default("gcp"), azure: z.string().default("azure"), aws: z.string().default("aws") })
+      .default({ gcp: "gcp", azure: "azure", aws: "aws" }),
+    /** TTL of tokens issued to nodes, seconds (short: nodes read secrets once at boot). */
+    tokenTtlSeconds: z.int().min(60, "expected at least 60").max(3600, "expected at most 3600 (short-lived tokens)").default(300),
+    /** `managed`: this stack creates the instance's audit device; `existing`: the Vault already has one. */
+    auditDevice: z.enum(["managed", "existing"], { message: "expected managed or existing" }).default("managed"),
+    /** For `managed`: the audit device's file path on the Vault server. */
+    auditFilePath: z.string().regex(/^\//, "expected an absolute path").optional(),
+    /** For `existing`: attestation naming the audit device that records this instance's reads. */
+    existingAudit: z
+      .strictObject({ device: z.string().min(1, "expected the audit device path, e.g. file/"), by: z.string().min(1), date: isoDate })
+      .optional(),
+  }),
+  committee: z.array(nodeSchema).min(1, "expected at least one committee server"),
+  aggregator: nodeSchema,
+  rotation: z
+    .strictObject({
+      /** Bump to rotate ZIPNET_COMMITTEE_SECRET (`pulumi up` writes a new KV version). */
+      committeeEpoch: z.int().min(0, "expected a non-negative integer").default(0),
+      /** Bump one node's epoch to rotate its ZIPNET_SECRET. */
+      nodeEpochs: z.record(z.string(), z.int().min(0, "expected a non-negative integer")).default({}),
+      /** Date of the last rotation rehearsal. */
+      lastRehearsal: isoDate.optional(),
+    })
+    .default({ committeeEpoch: 0, nodeEpochs: {} }),
+  /** Attested checklist items, keyed by checklist id. */
+  attestations: z.record(z.string(), attestation).default({}),
+  /** Acknowledged known risks, by checklist id. */
+  acknowledgedRisks: z.array(z.string()).default([]),
+});
+
+export type InstanceConfig = z.output<typeof instanceSchema>;
+export type InstanceConfigInput = z.input<typeof instanceSchema>;
+export type NodeConfig = z.output<typeof nodeSchema>;
+export type NodeRole = "committee" | "aggregator";
+/** A node with its role in the instance. */
+export type InstanceNode = NodeConfig & { role: NodeRole };

@@ -1,0 +1,222 @@
+/**
+ * Validation of the instance config: the schema (shape, per-field grammar) and then the
+ * rules that depend on several fields (posture, clouds, uniqueness). Pure functions: the
+ * program calls them before it registers any resource, and tests call them directly.
+ */
+import { CHECKLIST } from "../contract/checklist";
+import { isPublicSource } from "../contract/cidr";
+import {
+  ACCOUNT_FORMAT,
+  ANY_SIZE,
+  AWS_SEV_SNP_FAMILIES,
+  CONFIDENTIAL_SIZE,
+  GCP_TDX_ZONES,
+  REGION_FORMAT,
+  defaultSize,
+  defaultZone,
+} from "./defaults";
+import { CONFIG_KEY, instanceSchema, type InstanceConfig, type InstanceNode, type NodeConfig } from "./schema";
+
+/** Production floor of ZIPNET_MIN_PARTICIPANTS: with fewer, a client is identifiable by elimination. */
+export const PRODUCTION_MIN_PARTICIPANTS = 3;
+
+/** One config problem: the key path, what was expected and what was found. */
+export interface ConfigIssue {
+  path: string;
+  expected: string;
+  found: unknown;
+}
+
+export type ValidationResult = { ok: true; config: InstanceConfig } | { ok: false; issues: ConfigIssue[] };
+
+/** A user's config mistake: printed as a list of issues, never as a stack trace. */
+export class ConfigError extends Error {
+  constructor(public readonly issues: ConfigIssue[]) {
+    super(formatIssues(issues));
+    this.name = "ConfigError";
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  return `${issue.path}: expected ${issue.expected}, found ${describe(issue.found)}`;
+}
+
+export function formatIssues(issues: ConfigIssue[]): string {
+  return [`invalid ${CONFIG_KEY} (${issues.length} problem${issues.length === 1 ? "" : "s"}):`, ...issues.map((i) => `  - ${formatIssue(i)}`)].join("\n");
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : `${acc}.${String(key)}`),
+    CONFIG_KEY,
+  );
+}
+
+/** All nodes of the instance with their roles, committee first. */
+export function instanceNodes(config: Pick<InstanceConfig, "committee" | "aggregator">): InstanceNode[] {
+  return [
+    ...config.committee.map((n) => ({ ...n, role: "committee" as const })),
+    { ...config.aggregator, role: "aggregator" as const },
+  ];
+}
+
+function nodeRules(node: NodeConfig, path: string, isCommittee: boolean, issues: ConfigIssue[]): void {
+  const add = (key: string, expected: string, found: unknown) => issues.push({ path: `${path}.${key}`, expected, found });
+  const account = ACCOUNT_FORMAT[node.cloud];
+  if (!account.pattern.test(node.account)) add("account", account.expected, node.account);
+  const region = REGION_FORMAT[node.cloud];
+  if (!region.pattern.test(node.region)) add("region", region.expected, node.region);
+  if (node.zone !== undefined) {
+    const ok =
+      node.cloud === "gcp"
+        ? new RegExp(`^${node.region}-[a-z]$`).test(node.zone)
+        : node.cloud === "aws"
+          ? new RegExp(`^${node.region}[a-z]$`).test(node.zone)
+          : /^[1-3]$/.test(node.zone);
+    const expected =
+      node.cloud === "gcp" ? `a zone of ${node.region} such as ${node.region}-a` : node.cloud === "aws" ? `an availability zone of ${node.region} such as ${node.region}a` : "an Azure zone 1, 2 or 3";
+    if (!ok) add("zone", expected, node.zone);
+  }
+  if (node.cloud === "gcp" && node.confidential && !defaultZone(node) && region.pattern.test(node.region)) {
+    add("zone", `a zone with C3 TDX capacity (no default for ${node.region}; known: ${Object.keys(GCP_TDX_ZONES).join(", ")})`, node.zone);
+  }
+  if (node.size !== undefined) {
+    const size = node.confidential ? CONFIDENTIAL_SIZE[node.cloud] : ANY_SIZE[node.cloud];
+    if (!size.pattern.test(node.size)) add("size", size.expected, node.size);
+  }
+  if (node.assumeRoleArn !== undefined && node.cloud !== "aws") add("assumeRoleArn", "no assumeRoleArn (AWS nodes only)", node.assumeRoleArn);
+  if (node.assumeRoleArn !== undefined && node.cloud === "aws" && !node.assumeRoleArn.includes(`::${node.account}:`)) {
+    add("assumeRoleArn", `a role in the node's own account ${node.account}`, node.assumeRoleArn);
+  }
+  if (isCommittee && node.cloud === "aws" && node.confidential) {
+    const size = node.size ?? defaultSize("aws", true, "committee");
+    if (!AWS_SEV_SNP_FAMILIES.includes(size.split(".")[0])) {
+      add("size", `an SEV-SNP size family (${AWS_SEV_SNP_FAMILIES.join(", ")}) or confidential: false`, node.size);
+    }
+  }
+}
+
+/** Rules across fields; run on a config that passed the schema. */
+export function instanceRules(config: InstanceConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const at = (p: string) => `${CONFIG_KEY}.${p}`;
+  const production = config.posture === "production";
+  const nodes = instanceNodes(config);
+
+  // Node ids name Vault scopes and resources: one id, one node.
+  const seen = new Map<string, string>();
+  config.committee.forEach((n, i) => {
+    const p = `committee[${i}].id`;
+    if (seen.has(n.id)) issues.push({ path: at(p), expected: `a node id unique in the instance (${seen.get(n.id)} has it)`, found: n.id });
+    else seen.set(n.id, p);
+  });
+  if (seen.has(config.aggregator.id)) {
+    issues.push({ path: at("aggregator.id"), expected: `a node id unique in the instance (${seen.get(config.aggregator.id)} has it)`, found: config.aggregator.id });
+  }
+
+  config.committee.forEach((n, i) => nodeRules(n, at(`committee[${i}]`), true, issues));
+  nodeRules(config.aggregator, at("aggregator"), false, issues);
+
+  // Every cloud in use needs its server image.
+  for (const cloud of new Set(nodes.map((n) => n.cloud))) {
+    if (!config.images[cloud]) issues.push({ path: at(`images.${cloud}`), expected: `the ${cloud} server image (a node runs on ${cloud})`, found: undefined });
+  }
+
+  config.network.metricsSources.forEach((source, i) => {
+    if (isPublicSource(source)) {
+      issues.push({ path: at(`network.metricsSources[${i}]`), expected: "a private or narrow (/24, /48 or longer) scraper CIDR: metrics are never public", found: source });
+    }
+  });
+
+  for (const key of Object.keys(config.rotation.nodeEpochs)) {
+    if (!seen.has(key) && key !== config.aggregator.id) {
+      issues.push({ path: at(`rotation.nodeEpochs.${key}`), expected: `a node id of this instance (${nodes.map((n) => n.id).join(", ")})`, found: key });
+    }
+  }
+
+  const attestable = CHECKLIST.filter((c) => c.mechanism === "attest" || c.how.includes("attest")).map((c) => c.id);
+  for (const key of Object.keys(config.attestations)) {
+    if (!attestable.includes(key)) issues.push({ path: at(`attestations.${key}`), expected: `an attestable checklist id (${attestable.join(", ")})`, found: key });
+  }
+  const risks = CHECKLIST.filter((c) => c.mechanism === "acknowledge").map((c) => c.id);
+  config.acknowledgedRisks.forEach((id, i) => {
+    if (!risks.includes(id)) issues.push({ path: at(`acknowledgedRisks[${i}]`), expected: `an acknowledgeable checklist id (${risks.join(", ")})`, found: id });
+  });
+
+  if (config.vault.auditDevice === "existing" && !config.vault.existingAudit) {
+    issues.push({ path: at("vault.existingAudit"), expected: "an attestation { device, by, date } naming the existing audit device", found: undefined });
+  }
+
+  if (production) {
+    const n = config.committee.length;
+    if (n < 3 || n % 2 === 0) {
+      issues.push({ path: at("committee"), expected: "at least 3 committee servers, an odd number (production)", found: `${n} servers` });
+    }
+    config.committee.forEach((node, i) => {
+      if (node.cloud === "aws") {
+        issues.push({ path: at(`committee[${i}].cloud`), expected: "gcp or azure: AWS has no Intel TDX guests (production committee)", found: node.cloud });
+      }
+      if (!node.confidential) {
+        issues.push({ path: at(`committee[${i}].confidential`), expected: "true: production committee servers are TDX guests", found: node.confidential });
+      }
+    });
+    if (config.tdx.committeeMrtds.length === 0) issues.push({ path: at("tdx.committeeMrtds"), expected: "at least one committee MR_TD (production)", found: [] });
+    if (config.tdx.clientMrtds.length === 0) issues.push({ path: at("tdx.clientMrtds"), expected: "at least one published client MR_TD (production)", found: [] });
+    if (config.minParticipants < PRODUCTION_MIN_PARTICIPANTS) {
+      issues.push({ path: at("minParticipants"), expected: `at least ${PRODUCTION_MIN_PARTICIPANTS} in production`, found: config.minParticipants });
+    }
+    if (!config.vault.address.startsWith("https://")) issues.push({ path: at("vault.address"), expected: "an https:// address (production)", found: config.vault.address });
+    // Any-trust needs diverse fault domains: pairwise distinct accounts and regions.
+    for (let i = 0; i < config.committee.length; i++) {
+      for (let j = 0; j < i; j++) {
+        const a = config.committee[j];
+        const b = config.committee[i];
+        if (a.account === b.account) {
+          issues.push({ path: at(`committee[${i}].account`), expected: `an account distinct from committee[${j}] (${a.id}): one fault domain per server`, found: b.account });
+        }
+        if (a.region === b.region) {
+          issues.push({ path: at(`committee[${i}].region`), expected: `a region distinct from committee[${j}] (${a.id}): one fault domain per server`, found: b.region });
+        }
+      }
+    }
+  }
+  return issues;
+}
+
+/** Validates raw stack config (the value of `zipnet-infra:instance`). */
+export function validateInstanceConfig(raw: unknown): ValidationResult {
+  if (raw === undefined || raw === null) {
+    return { ok: false, issues: [{ path: CONFIG_KEY, expected: "the instance config object (see README: config reference)", found: raw ?? undefined }] };
+  }
+  const parsed = instanceSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((issue) => {
+        const found = "input" in issue ? issue.input : undefined;
+        const expected =
+          issue.code === "unrecognized_keys"
+            ? `only known keys (unknown: ${issue.keys.join(", ")})`
+            : issue.code === "invalid_type" && found === undefined
+              ? `a value (${issue.expected} is required)`
+              : issue.message.replace(/^Invalid input: /, "").replace(/^expected /, "");
+        return { path: keyPath(issue.path), expected, found: issue.code === "unrecognized_keys" ? issue.keys : found };
+      }),
+    };
+  }
+  const issues = instanceRules(parsed.data);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, config: parsed.data };
+}
+
+/** Validates or throws ConfigError. */
+export function parseInstanceConfig(raw: unknown): InstanceConfig {
+  const result = validateInstanceConfig(raw);
+  if (!result.ok) throw new ConfigError(result.issues);
+  return result.config;
+}
