@@ -1,0 +1,84 @@
+/**
+ * The boot contract: the non-secret settings a node's image reads at boot (GCP metadata
+ * `user-data`, Azure `userData`, AWS `userData`), as one JSON document. Secrets never cross
+ * it: the image logs in to Vault with the VM's cloud identity, reads the listed paths and
+ * hands them to zipnet as `*_FILE` paths on tmpfs. docs/boot-contract.md is its reference.
+ */
+import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
+import { nodeSecretPaths, roleName } from "../secrets/layout";
+
+export const BOOT_CONTRACT_SCHEMA = "zipnet-boot/v1";
+/** tmpfs folder the image renders secrets into. */
+export const SECRETS_TMPFS = "/run/zipnet";
+
+/** How each cloud's VM proves its identity to Vault. */
+export const VAULT_AUTH_METHOD: Record<Cloud, string> = { gcp: "gcp-gce", azure: "azure", aws: "aws-iam" };
+
+/** The cloud's own time service (link-local or host clock), used before any public server. */
+export const CLOUD_TIME_SOURCE: Record<Cloud, string> = {
+  gcp: "metadata.google.internal",
+  azure: "ptp:/dev/ptp_hyperv",
+  aws: "169.254.169.123",
+};
+
+export interface BootSecret {
+  /** zipnet variable that receives the file path. */
+  env: string;
+  /** Vault API path of the KV v2 read. */
+  path: string;
+  /** Field of the KV data holding the value. */
+  field: string;
+  /** tmpfs file the image writes the value to. */
+  file: string;
+}
+
+export interface BootContract {
+  schema: typeof BOOT_CONTRACT_SCHEMA;
+  role: InstanceNode["role"];
+  node: string;
+  /** Plain zipnet environment (no secrets). */
+  env: Record<string, string>;
+  iroh: { port: number };
+  vault: { address: string; namespace?: string; authMethod: string; authMount: string; role: string; secrets: BootSecret[] };
+  time: { sources: string[]; nts: boolean };
+  tmpfs: string;
+}
+
+const SECRET_FILES: Record<string, string> = {
+  ZIPNET_SECRET_FILE: `${SECRETS_TMPFS}/secret`,
+  ZIPNET_COMMITTEE_SECRET_FILE: `${SECRETS_TMPFS}/committee-secret`,
+};
+
+export function bootContract(config: InstanceConfig, node: InstanceNode): BootContract {
+  const env: Record<string, string> = {
+    ZIPNET_INSTANCE: config.name,
+    ZIPNET_METRICS: `0.0.0.0:${config.network.metricsPort}`,
+  };
+  if (config.universe) env.ZIPNET_UNIVERSE = config.universe;
+  if (node.role === "committee") env.ZIPNET_MIN_PARTICIPANTS = String(config.minParticipants);
+  const secrets = Object.entries(nodeSecretPaths(config, node)).map(([envName, path]) => {
+    env[envName] = SECRET_FILES[envName];
+    return { env: envName, path, field: "value", file: SECRET_FILES[envName] };
+  });
+  return {
+    schema: BOOT_CONTRACT_SCHEMA,
+    role: node.role,
+    node: node.id,
+    env,
+    iroh: { port: config.network.irohPort },
+    vault: {
+      address: config.vault.address,
+      ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
+      authMethod: VAULT_AUTH_METHOD[node.cloud],
+      authMount: config.vault.authMounts[node.cloud],
+      role: roleName(config, node.id),
+      secrets,
+    },
+    time: { sources: [CLOUD_TIME_SOURCE[node.cloud], ...config.network.timeServers], nts: true },
+    tmpfs: SECRETS_TMPFS,
+  };
+}
+
+export function renderBootContract(contract: BootContract): string {
+  return JSON.stringify(contract);
+}

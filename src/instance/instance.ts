@@ -1,0 +1,89 @@
+/**
+ * ZipnetInstance: one whole zipnet instance (one per stack). It builds each node on its own
+ * cloud account and region with the per-cloud builders, then the instance's Vault scopes bound
+ * to the nodes' identities.
+ *
+ * Its registered inputs are the instance's posture record (name, posture, MR_TDs, attestations,
+ * acknowledged risks, nodes): non-secret facts the policy pack judges the attest/acknowledge
+ * checklist items from.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
+import { defaultZone } from "../config/defaults";
+import { instanceNodes } from "../config/validate";
+import { AwsNode } from "../nodes/aws";
+import { AzureNode } from "../nodes/azure";
+import { GcpNode } from "../nodes/gcp";
+import type { NodeArgs, ZipnetNode } from "../nodes/types";
+import { SecretScopes } from "../secrets/scopes";
+import { mountPath } from "../secrets/layout";
+import { bootContract, type BootContract } from "./bootContract";
+
+export const INSTANCE_TYPE = "zipnet:index:ZipnetInstance";
+
+export interface ZipnetInstanceArgs {
+  /** The validated instance config (see parseInstanceConfig). */
+  config: InstanceConfig;
+}
+
+/** What the stack reports per node. */
+export interface NodeSummary {
+  role: InstanceNode["role"];
+  cloud: Cloud;
+  account: string;
+  region: string;
+  zone?: string;
+  publicAddress: pulumi.Output<string>;
+  bootContract: BootContract;
+}
+
+const BUILDERS: Record<Cloud, new (name: string, args: NodeArgs, opts?: pulumi.ComponentResourceOptions) => ZipnetNode & pulumi.ComponentResource> = {
+  gcp: GcpNode,
+  azure: AzureNode,
+  aws: AwsNode,
+};
+
+/** The non-secret posture record registered as the component's inputs. */
+export function postureRecord(config: InstanceConfig): Record<string, unknown> {
+  return {
+    name: config.name,
+    posture: config.posture,
+    universe: config.universe ?? "",
+    minParticipants: config.minParticipants,
+    tdx: config.tdx,
+    images: config.images,
+    network: config.network,
+    vault: { address: config.vault.address, namespace: config.vault.namespace ?? "", mount: mountPath(config), auditDevice: config.vault.auditDevice, existingAudit: config.vault.existingAudit ?? null },
+    nodes: instanceNodes(config).map((n) => ({ id: n.id, role: n.role, cloud: n.cloud, account: n.account, region: n.region, operator: n.operator ?? "", oncall: n.oncall, confidential: n.confidential })),
+    rotation: config.rotation,
+    attestations: config.attestations,
+    acknowledgedRisks: config.acknowledgedRisks,
+  };
+}
+
+export class ZipnetInstance extends pulumi.ComponentResource {
+  /** ZIPNET_INSTANCE. */
+  public readonly instanceName: pulumi.Output<string>;
+  /** Per node id: role, placement, public address, boot contract. */
+  public readonly nodes: Record<string, NodeSummary>;
+  /** The instance's Vault scopes. */
+  public readonly secrets: SecretScopes;
+
+  constructor(name: string, args: ZipnetInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(INSTANCE_TYPE, name, postureRecord(args.config), opts);
+    const { config } = args;
+
+    this.nodes = {};
+    const scoped = instanceNodes(config).map((node) => {
+      const contract = bootContract(config, node);
+      const built = new BUILDERS[node.cloud](node.id, { instance: config, node, bootContract: contract }, { parent: this });
+      const zone = defaultZone(node);
+      this.nodes[node.id] = { role: node.role, cloud: node.cloud, account: node.account, region: node.region, ...(zone ? { zone } : {}), publicAddress: built.publicAddress, bootContract: contract };
+      return { node, identity: built.identity, zone };
+    });
+    this.secrets = new SecretScopes("secrets", { instance: config, nodes: scoped }, { parent: this });
+
+    this.instanceName = pulumi.output(config.name);
+    this.registerOutputs({ instanceName: this.instanceName, nodes: this.nodes });
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * A zipnet node on AWS: its own provider (account-pinned, region), a dedicated VPC with a
+ * public subnet, a security group that admits only iroh and metrics and declares its egress
+ * (the provider removes AWS's default allow-all egress), an IAM role with no policies (Vault's
+ * aws `iam` auth only needs sts:GetCallerIdentity, which no policy gates), and an instance
+ * with IMDSv2 required and an encrypted root volume deleted on termination.
+ *
+ * AWS has no Intel TDX: its confidential option is AMD SEV-SNP (m6a/c6a/r6a in us-east-2 and
+ * eu-west-1). AWS hosts aggregators, and committee servers only in devtest.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { awsSevSnp, defaultSize, defaultZone } from "../config/defaults";
+import { cidrsByFamily, firewallRules } from "../instance/firewall";
+import { renderBootContract } from "../instance/bootContract";
+import { nodeLabels } from "../instance/labels";
+import { NODE_CIDR, SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
+
+export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
+  public readonly identity: pulumi.Output<string>;
+  public readonly publicAddress: pulumi.Output<string>;
+  public readonly provider: aws.Provider;
+  /** The VM. */
+  public readonly vm: aws.ec2.Instance;
+
+  constructor(name: string, args: NodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("zipnet:node:AwsNode", name, { node: args.node.id, cloud: "aws" }, opts);
+    const { instance, node } = args;
+    const tags = nodeLabels(instance, node);
+
+    this.provider = new aws.Provider(
+      `${name}-provider`,
+      {
+        region: node.region as aws.Region,
+        allowedAccountIds: [node.account],
+        ...(node.assumeRoleArn ? { assumeRoles: [{ roleArn: node.assumeRoleArn, sessionName: `zipnet-${node.id}` }] } : {}),
+        defaultTags: { tags },
+      },
+      { parent: this },
+    );
+    const o = { parent: this, provider: this.provider };
+
+    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: NODE_CIDR, enableDnsHostnames: true, enableDnsSupport: true, tags }, o);
+    const gateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, o);
+    const routes = new aws.ec2.RouteTable(`${name}-rt`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }], tags }, o);
+    const subnet = new aws.ec2.Subnet(
+      `${name}-subnet`,
+      { vpcId: vpc.id, cidrBlock: SUBNET_CIDR, availabilityZone: defaultZone(node), mapPublicIpOnLaunch: true, tags },
+      o,
+    );
+    new aws.ec2.RouteTableAssociation(`${name}-rta`, { subnetId: subnet.id, routeTableId: routes.id }, o);
+
+    const ingress: aws.types.input.ec2.SecurityGroupIngress[] = [];
+    const egress: aws.types.input.ec2.SecurityGroupEgress[] = [];
+    for (const rule of firewallRules(instance)) {
+      const { v4, v6 } = cidrsByFamily(rule);
+      (rule.direction === "ingress" ? ingress : egress).push({
+        description: rule.description,
+        protocol: rule.protocol,
+        fromPort: rule.fromPort,
+        toPort: rule.toPort,
+        ...(v4.length ? { cidrBlocks: v4 } : {}),
+        ...(v6.length ? { ipv6CidrBlocks: v6 } : {}),
+      });
+    }
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      { vpcId: vpc.id, description: `zipnet ${instance.name} ${node.id}: iroh and metrics only`, ingress, egress, revokeRulesOnDelete: true, tags },
+      o,
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `zipnet ${instance.name} ${node.id}: Vault iam login only; no policies`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags,
+      },
+      o,
+    );
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, o);
+
+    const size = node.size ?? defaultSize("aws", node.confidential, node.role);
+    this.vm = new aws.ec2.Instance(
+      `${name}-vm`,
+      {
+        ami: instance.images.aws!,
+        instanceType: size,
+        ...(awsSevSnp(node, size) ? { cpuOptions: { amdSevSnp: "enabled" } } : {}),
+        subnetId: subnet.id,
+        vpcSecurityGroupIds: [securityGroup.id],
+        iamInstanceProfile: profile.name,
+        associatePublicIpAddress: true,
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+        rootBlockDevice: { encrypted: true, deleteOnTermination: true, volumeType: "gp3", volumeSize: 20, tags },
+        userData: renderBootContract(args.bootContract),
+        userDataReplaceOnChange: false,
+        disableApiTermination: false,
+        tags: nodeLabels(instance, node, { vm: true }),
+      },
+      o,
+    );
+
+    this.identity = role.arn;
+    this.publicAddress = this.vm.publicIp;
+    this.registerOutputs({ identity: this.identity, publicAddress: this.publicAddress });
+  }
+}

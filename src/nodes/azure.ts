@@ -1,0 +1,156 @@
+/**
+ * A zipnet node on Azure: its own provider (subscription, location) and resource group, a
+ * VNet whose subnet and NIC carry one NSG, a user-assigned managed identity with no role
+ * assignments (Vault's azure auth only checks its token), and a TDX confidential VM.
+ *
+ * Azure NSGs carry default allows (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound
+ * 65001), so the NSG ends with explicit deny-all rules in both directions. Rules are inline
+ * only: mixing inline rules with standalone SecurityRule resources recreates them every update.
+ *
+ * The OS disk uses `NonPersistedTPM`: the vTPM, and anything the guest seals to it, dies with
+ * the VM, so a deleted node's disk is unreadable without a customer key that Key Vault purge
+ * protection would keep alive (docs/decommissioning.md). The image is a specialized gallery
+ * image: no osProfile, hence no admin user, password or SSH key at all.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as azure from "@pulumi/azure-native";
+import * as compute from "@pulumi/azure-native/compute";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as network from "@pulumi/azure-native/network";
+import * as resources from "@pulumi/azure-native/resources";
+import { defaultSize, defaultZone } from "../config/defaults";
+import { firewallRules } from "../instance/firewall";
+import { renderBootContract } from "../instance/bootContract";
+import { nodeLabels } from "../instance/labels";
+import { NODE_CIDR, SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
+
+/** Azure's lowest user priority: our deny-all sits just above the platform defaults (65000+). */
+const DENY_ALL_PRIORITY = 4096;
+
+export const CONFIDENTIAL_DISK_ENCRYPTION = "NonPersistedTPM";
+
+export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
+  public readonly identity: pulumi.Output<string>;
+  public readonly publicAddress: pulumi.Output<string>;
+  public readonly provider: azure.Provider;
+  /** The VM. */
+  public readonly vm: compute.VirtualMachine;
+
+  constructor(name: string, args: NodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("zipnet:node:AzureNode", name, { node: args.node.id, cloud: "azure" }, opts);
+    const { instance, node } = args;
+    const tags = nodeLabels(instance, node);
+    const location = node.region;
+
+    this.provider = new azure.Provider(`${name}-provider`, { subscriptionId: node.account, location }, { parent: this });
+    const o = { parent: this, provider: this.provider };
+
+    const group = new resources.ResourceGroup(`${name}-rg`, { location, tags }, o);
+    const rg = group.name;
+
+    const securityRules: azure.types.input.network.SecurityRuleArgs[] = [];
+    // Allow rules take priorities 100, 110, ... per direction, in firewallRules order.
+    const priority = { ingress: 90, egress: 90 };
+    for (const rule of firewallRules(instance)) {
+      const ingress = rule.direction === "ingress";
+      const any = rule.cidrs.includes("0.0.0.0/0") || rule.cidrs.includes("::/0");
+      const peers = any ? { prefix: "*" } : { prefixes: rule.cidrs };
+      securityRules.push({
+        name: `allow-${rule.name}`,
+        description: rule.description,
+        direction: ingress ? "Inbound" : "Outbound",
+        access: "Allow",
+        priority: (priority[rule.direction] += 10),
+        protocol: rule.protocol === "udp" ? "Udp" : "Tcp",
+        sourcePortRange: "*",
+        destinationPortRange: rule.fromPort === rule.toPort ? `${rule.fromPort}` : `${rule.fromPort}-${rule.toPort}`,
+        ...(ingress
+          ? { ...(peers.prefix ? { sourceAddressPrefix: peers.prefix } : { sourceAddressPrefixes: peers.prefixes }), destinationAddressPrefix: "*" }
+          : { sourceAddressPrefix: "*", ...(peers.prefix ? { destinationAddressPrefix: peers.prefix } : { destinationAddressPrefixes: peers.prefixes }) }),
+      });
+    }
+    for (const [direction, label] of [["Inbound", "inbound"], ["Outbound", "outbound"]] as const) {
+      securityRules.push({
+        name: `deny-all-${label}`,
+        description: `deny all other ${label} (overrides Azure's default allows)`,
+        direction,
+        access: "Deny",
+        priority: DENY_ALL_PRIORITY,
+        protocol: "*",
+        sourcePortRange: "*",
+        destinationPortRange: "*",
+        sourceAddressPrefix: "*",
+        destinationAddressPrefix: "*",
+      });
+    }
+    const nsg = new network.NetworkSecurityGroup(`${name}-nsg`, { resourceGroupName: rg, location, securityRules, tags }, o);
+
+    const vnet = new network.VirtualNetwork(
+      `${name}-vnet`,
+      {
+        resourceGroupName: rg,
+        location,
+        addressSpace: { addressPrefixes: [NODE_CIDR] },
+        subnets: [{ name: "zipnet", addressPrefix: SUBNET_CIDR, networkSecurityGroup: { id: nsg.id } }],
+        tags,
+      },
+      o,
+    );
+    const subnetId = pulumi.interpolate`${vnet.id}/subnets/zipnet`;
+
+    const zone = defaultZone(node);
+    const publicIp = new network.PublicIPAddress(
+      `${name}-ip`,
+      { resourceGroupName: rg, location, sku: { name: "Standard" }, publicIPAllocationMethod: "Static", ...(zone ? { zones: [zone] } : {}), tags },
+      o,
+    );
+    const nic = new network.NetworkInterface(
+      `${name}-nic`,
+      {
+        resourceGroupName: rg,
+        location,
+        networkSecurityGroup: { id: nsg.id },
+        ipConfigurations: [{ name: "primary", primary: true, subnet: { id: subnetId }, publicIPAddress: { id: publicIp.id, deleteOption: "Delete" } }],
+        tags,
+      },
+      o,
+    );
+
+    const identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: rg, location, tags }, o);
+
+    this.vm = new compute.VirtualMachine(
+      `${name}-vm`,
+      {
+        resourceGroupName: rg,
+        location,
+        ...(zone ? { zones: [zone] } : {}),
+        hardwareProfile: { vmSize: node.size ?? defaultSize("azure", node.confidential, node.role) },
+        ...(node.confidential
+          ? { securityProfile: { securityType: "ConfidentialVM", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } }
+          : { securityProfile: { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } } }),
+        storageProfile: {
+          imageReference: { id: instance.images.azure! },
+          osDisk: {
+            createOption: "FromImage",
+            deleteOption: "Delete",
+            caching: "ReadWrite",
+            managedDisk: {
+              storageAccountType: "Premium_LRS",
+              ...(node.confidential ? { securityProfile: { securityEncryptionType: CONFIDENTIAL_DISK_ENCRYPTION } } : {}),
+            },
+          },
+        },
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Delete" }] },
+        identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+        userData: Buffer.from(renderBootContract(args.bootContract)).toString("base64"),
+        diagnosticsProfile: { bootDiagnostics: { enabled: false } },
+        tags: nodeLabels(instance, node, { vm: true }),
+      },
+      o,
+    );
+
+    this.identity = identity.principalId;
+    this.publicAddress = publicIp.ipAddress.apply((ip) => ip ?? "");
+    this.registerOutputs({ identity: this.identity, publicAddress: this.publicAddress });
+  }
+}

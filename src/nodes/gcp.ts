@@ -1,0 +1,125 @@
+/**
+ * A zipnet node on GCP: its own provider (project, region), a dedicated VPC (the `default`
+ * network ships permissive rules), firewall rules admitting only iroh and metrics, a service
+ * account with no IAM roles (Vault's `gce` auth needs only the instance identity token), and
+ * a TDX confidential VM (c3-standard-*, no live migration, Shielded VM, no serial port or SSH keys).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import { defaultSize, defaultZone } from "../config/defaults";
+import { firewallRules, cidrsByFamily } from "../instance/firewall";
+import { renderBootContract } from "../instance/bootContract";
+import { nodeLabels } from "../instance/labels";
+import { SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
+
+/** Lowest-precedence priority for the explicit deny-all rules (GCP: larger = later). */
+const DENY_ALL_PRIORITY = 65534;
+const ALLOW_PRIORITY = 1000;
+
+export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
+  public readonly identity: pulumi.Output<string>;
+  public readonly publicAddress: pulumi.Output<string>;
+  public readonly provider: gcp.Provider;
+  /** The VM. */
+  public readonly vm: gcp.compute.Instance;
+
+  constructor(name: string, args: NodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("zipnet:node:GcpNode", name, { node: args.node.id, cloud: "gcp" }, opts);
+    const { instance, node } = args;
+    const labels = nodeLabels(instance, node);
+    const zone = defaultZone(node);
+
+    this.provider = new gcp.Provider(`${name}-provider`, { project: node.account, region: node.region, zone, defaultLabels: labels }, { parent: this });
+    const o = { parent: this, provider: this.provider };
+
+    const network = new gcp.compute.Network(`${name}-vpc`, { autoCreateSubnetworks: false, description: `zipnet ${instance.name} ${node.id}: dedicated network` }, o);
+    const subnet = new gcp.compute.Subnetwork(
+      `${name}-subnet`,
+      { network: network.id, region: node.region, ipCidrRange: SUBNET_CIDR, privateIpGoogleAccess: true },
+      o,
+    );
+
+    // Rules apply to the whole (dedicated) network: the VM is its only member.
+    for (const rule of firewallRules(instance)) {
+      const families = cidrsByFamily(rule);
+      for (const [family, cidrs] of [["", families.v4], ["-v6", families.v6]] as const) {
+        if (cidrs.length === 0) continue;
+        const ingress = rule.direction === "ingress";
+        new gcp.compute.Firewall(
+          `${name}-fw-${rule.name}${family}`,
+          {
+            network: network.id,
+            direction: rule.direction.toUpperCase(),
+            priority: ALLOW_PRIORITY,
+            description: rule.description,
+            allows: [{ protocol: rule.protocol, ports: [rule.fromPort === rule.toPort ? `${rule.fromPort}` : `${rule.fromPort}-${rule.toPort}`] }],
+            ...(ingress ? { sourceRanges: cidrs } : { destinationRanges: cidrs }),
+          },
+          o,
+        );
+      }
+    }
+    for (const direction of ["ingress", "egress"] as const) {
+      new gcp.compute.Firewall(
+        `${name}-fw-deny-${direction}`,
+        {
+          network: network.id,
+          direction: direction.toUpperCase(),
+          priority: DENY_ALL_PRIORITY,
+          description: `deny all other ${direction}`,
+          denies: [{ protocol: "all" }],
+          ...(direction === "ingress" ? { sourceRanges: ["0.0.0.0/0"] } : { destinationRanges: ["0.0.0.0/0"] }),
+        },
+        o,
+      );
+    }
+
+    const serviceAccount = new gcp.serviceaccount.Account(
+      `${name}-sa`,
+      {
+        accountId: `zn-${instance.name.replace(/\./g, "-")}-${node.id}`.slice(0, 30).replace(/-+$/, ""),
+        displayName: `zipnet ${instance.name} ${node.role} ${node.id}`,
+        description: "VM identity for Vault gce login; holds no IAM roles",
+      },
+      o,
+    );
+
+    const confidential = node.confidential;
+    this.vm = new gcp.compute.Instance(
+      `${name}-vm`,
+      {
+        zone,
+        machineType: node.size ?? defaultSize("gcp", confidential, node.role),
+        ...(confidential
+          ? {
+              confidentialInstanceConfig: { confidentialInstanceType: "TDX" },
+              // TDX guests cannot live-migrate.
+              scheduling: { onHostMaintenance: "TERMINATE", automaticRestart: true },
+            }
+          : { scheduling: { onHostMaintenance: "MIGRATE", automaticRestart: true } }),
+        shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+        bootDisk: {
+          autoDelete: true,
+          initializeParams: { image: instance.images.gcp!, type: "pd-balanced", size: 20, labels },
+        },
+        networkInterfaces: [{ subnetwork: subnet.id, network: network.id, nicType: "GVNIC", accessConfigs: [{}] }],
+        metadata: {
+          "serial-port-enable": "FALSE",
+          "block-project-ssh-keys": "TRUE",
+          "enable-oslogin": "FALSE",
+          "user-data": renderBootContract(args.bootContract),
+        },
+        serviceAccount: { email: serviceAccount.email, scopes: ["https://www.googleapis.com/auth/userinfo.email"] },
+        canIpForward: false,
+        deletionProtection: false,
+        allowStoppingForUpdate: true,
+        labels: nodeLabels(instance, node, { vm: true }),
+      },
+      o,
+    );
+
+    this.identity = serviceAccount.email;
+    this.publicAddress = this.vm.networkInterfaces.apply((nics) => nics?.[0]?.accessConfigs?.[0]?.natIp ?? "");
+    this.registerOutputs({ identity: this.identity, publicAddress: this.publicAddress });
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The instance's Vault scope: its own KV v2 mount, the committee secret, one secret per node,
+ * one policy and one cloud auth role per node, and the audit device. Everything goes through
+ * an explicit `vault.Provider` built from the instance's `vault` config.
+ *
+ * Rotation is a stack update: each secret's random value is keyed on its epoch, so bumping
+ * `rotation.committeeEpoch` (or `rotation.nodeEpochs.<id>`) replaces that random value and
+ * writes one new KV version; nothing else changes. The mount requires check-and-set, and each
+ * write's `cas` is the epoch: a secret's KV version is epoch + 1 (epochs start at 0, +1 per
+ * rotation), so a write racing a hand edit fails instead of overwriting it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as vault from "@pulumi/vault";
+import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
+import { COMMITTEE_KEY, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
+
+/** Versions kept per secret: the previous one stays readable for rollback. */
+export const KV_MAX_VERSIONS = 5;
+/** Bytes of entropy in each generated secret. */
+export const SECRET_BYTES = 32;
+
+/** A node as the secret scopes need it: its role and the identity its VM logs in with. */
+export interface ScopedNode {
+  /** The node (id, role, cloud, account, region, zone). */
+  node: InstanceNode;
+  /** GCP service account email, Azure principal id, or AWS role ARN. */
+  identity: pulumi.Input<string>;
+  /** Zone the VM runs in (GCP binds the role to it). */
+  zone?: string;
+}
+
+export interface SecretScopesArgs {
+  /** The validated instance config. */
+  instance: InstanceConfig;
+  /** Every node of the instance. */
+  nodes: ScopedNode[];
+}
+
+export class SecretScopes extends pulumi.ComponentResource {
+  /** The instance's KV v2 mount path. */
+  public readonly mount: pulumi.Output<string>;
+  /** Vault role name per node id. */
+  public readonly roles: Record<string, string>;
+
+  constructor(name: string, args: SecretScopesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("zipnet:secrets:SecretScopes", name, { mount: mountPath(args.instance) }, opts);
+    const { instance } = args;
+
+    const provider = new vault.Provider(
+      `${name}-vault`,
+      { address: instance.vault.address, ...(instance.vault.namespace ? { namespace: instance.vault.namespace } : {}), skipTlsVerify: false },
+      { parent: this },
+    );
+    const o = { parent: this, provider };
+
+    const mount = new vault.Mount(
+      `${name}-kv`,
+      { path: mountPath(instance), type: "kv", options: { version: "2" }, description: `zipnet ${instance.name}: committee and node secrets` },
+      o,
+    );
+    const kvConfig = new vault.kv.SecretBackendV2(`${name}-kv-config`, { mount: mount.path, maxVersions: KV_MAX_VERSIONS, casRequired: true }, o);
+
+    const writeSecret = (resourceName: string, key: string, epoch: number) => {
+      const value = new random.RandomBytes(`${resourceName}-value`, { length: SECRET_BYTES, keepers: { epoch: String(epoch) } }, o);
+      return new vault.kv.SecretV2(
+        resourceName,
+        {
+          mount: mount.path,
+          name: key,
+          cas: epoch,
+          deleteAllVersions: true,
+          dataJson: pulumi.secret(pulumi.jsonStringify({ value: value.base64 })),
+        },
+        { ...o, dependsOn: [kvConfig] },
+      );
+    };
+    writeSecret(`${name}-committee`, COMMITTEE_KEY, instance.rotation.committeeEpoch);
+
+    this.roles = {};
+    for (const { node, identity, zone } of args.nodes) {
+      writeSecret(`${name}-${node.id}-secret`, nodeKey(node.id), instance.rotation.nodeEpochs[node.id] ?? 0);
+      const policy = new vault.Policy(`${name}-${node.id}-policy`, { name: policyName(instance, node.id), policy: nodePolicyHcl(instance, node) }, o);
+      const role = roleName(instance, node.id);
+      this.roles[node.id] = role;
+      authRole(node.cloud, `${name}-${node.id}-role`, {
+        backend: instance.vault.authMounts[node.cloud],
+        role,
+        identity,
+        account: node.account,
+        zone,
+        policy: policy.name,
+        ttl: instance.vault.tokenTtlSeconds,
+      }, o);
+    }
+
+    if (instance.vault.auditDevice === "managed") {
+      new vault.Audit(
+        `${name}-audit`,
+        {
+          type: "file",
+          path: `${mountPath(instance)}-audit`,
+          description: `zipnet ${instance.name}: every secret read is recorded`,
+          options: { file_path: instance.vault.auditFilePath ?? `/var/log/vault/${mountPath(instance)}-audit.log`, log_raw: "false" },
+        },
+        o,
+      );
+    }
+
+    this.mount = mount.path;
+    this.registerOutputs({ mount: this.mount, roles: this.roles });
+  }
+}
+
+interface AuthRoleSpec {
+  backend: string;
+  role: string;
+  identity: pulumi.Input<string>;
+  account: string;
+  zone?: string;
+  policy: pulumi.Input<string>;
+  ttl: number;
+}
+
+/** Short-lived tokens carrying only the node's policy (no `default` policy). */
+function tokenSettings(spec: AuthRoleSpec) {
+  return { tokenPolicies: [spec.policy], tokenNoDefaultPolicy: true, tokenTtl: spec.ttl, tokenMaxTtl: spec.ttl };
+}
+
+/** The node's role on its cloud's auth backend, bound to its VM identity and account. */
+function authRole(cloud: Cloud, name: string, spec: AuthRoleSpec, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+  switch (cloud) {
+    case "gcp":
+      return new vault.gcp.AuthBackendRole(
+        name,
+        {
+          backend: spec.backend,
+          role: spec.role,
+          type: "gce",
+          boundServiceAccounts: [spec.identity],
+          boundProjects: [spec.account],
+          ...(spec.zone ? { boundZones: [spec.zone] } : {}),
+          ...tokenSettings(spec),
+        },
+        opts,
+      );
+    case "azure":
+      return new vault.azure.AuthBackendRole(
+        name,
+        { backend: spec.backend, role: spec.role, boundServicePrincipalIds: [spec.identity], boundSubscriptionIds: [spec.account], ...tokenSettings(spec) },
+        opts,
+      );
+    case "aws":
+      return new vault.aws.AuthBackendRole(
+        name,
+        {
+          backend: spec.backend,
+          role: spec.role,
+          authType: "iam",
+          // The role ARN names the account; bound_account_id applies to ec2 logins only.
+          boundIamPrincipalArns: [spec.identity],
+          resolveAwsUniqueIds: true,
+          ...tokenSettings(spec),
+        },
+        opts,
+      );
+  }
+}
