@@ -14,6 +14,7 @@ import { awsSevSnp, defaultSize, defaultZone } from "../config/defaults";
 import { cidrsByFamily, firewallRules } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
+import { wipeHooks } from "../lifecycle/wipe";
 import { NODE_CIDR, SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
 
 export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
@@ -83,6 +84,14 @@ export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, o);
 
+    // Crypto-shredding by construction: the root volume is encrypted with this node's own key,
+    // scheduled for deletion (unusable at once, gone after 7 days) when the node goes.
+    const diskKey = new aws.kms.Key(
+      `${name}-disk-key`,
+      { description: `zipnet ${instance.name} ${node.id}: root volume`, deletionWindowInDays: 7, enableKeyRotation: true, tags },
+      o,
+    );
+
     const size = node.size ?? defaultSize("aws", node.confidential, node.role);
     this.vm = new aws.ec2.Instance(
       `${name}-vm`,
@@ -95,13 +104,13 @@ export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
         iamInstanceProfile: profile.name,
         associatePublicIpAddress: true,
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-        rootBlockDevice: { encrypted: true, deleteOnTermination: true, volumeType: "gp3", volumeSize: 20, tags },
+        rootBlockDevice: { encrypted: true, kmsKeyId: diskKey.arn, deleteOnTermination: true, volumeType: "gp3", volumeSize: 20, tags },
         userData: renderBootContract(args.bootContract),
         userDataReplaceOnChange: false,
         disableApiTermination: false,
         tags: nodeLabels(instance, node, { vm: true }),
       },
-      o,
+      { ...o, hooks: wipeHooks(name, { instance: instance.name, node: node.id, cloud: "aws" }) },
     );
 
     this.identity = role.arn;

@@ -22,6 +22,7 @@ import { defaultSize, defaultZone } from "../config/defaults";
 import { firewallRules } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
+import { wipeHooks } from "../lifecycle/wipe";
 import { NODE_CIDR, SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
 
 /** Azure's lowest user priority: our deny-all sits just above the platform defaults (65000+). */
@@ -146,7 +147,7 @@ export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
         diagnosticsProfile: { bootDiagnostics: { enabled: false } },
         tags: nodeLabels(instance, node, { vm: true }),
       },
-      o,
+      { ...o, hooks: wipeHooks(name, { instance: instance.name, node: node.id, cloud: "azure" }) },
     );
 
     this.identity = identity.principalId;

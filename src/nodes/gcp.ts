@@ -10,7 +10,11 @@ import { defaultSize, defaultZone } from "../config/defaults";
 import { firewallRules, cidrsByFamily } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
+import { wipeHooks } from "../lifecycle/wipe";
 import { SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
+
+/** Shortest delay GCP allows before a destroyed key version's material is gone. */
+export const KEY_DESTROY_DELAY = "86400s";
 
 /** Lowest-precedence priority for the explicit deny-all rules (GCP: larger = later). */
 const DENY_ALL_PRIORITY = 65534;
@@ -84,6 +88,26 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
       o,
     );
 
+    // Crypto-shredding by construction: the boot disk is encrypted with this node's own key, and
+    // destroying the key (scheduled on delete) leaves nothing readable of the disk or its snapshots.
+    const keyRing = new gcp.kms.KeyRing(`${name}-keyring`, { location: node.region }, o);
+    const diskKey = new gcp.kms.CryptoKey(
+      `${name}-disk-key`,
+      { keyRing: keyRing.id, purpose: "ENCRYPT_DECRYPT", destroyScheduledDuration: KEY_DESTROY_DELAY, labels },
+      o,
+    );
+    // Only the project's Compute Engine service agent, and only on this key.
+    const project = gcp.organizations.getProjectOutput({ projectId: node.account }, { provider: this.provider, parent: this });
+    const keyUse = new gcp.kms.CryptoKeyIAMMember(
+      `${name}-disk-key-use`,
+      {
+        cryptoKeyId: diskKey.id,
+        role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+        member: pulumi.interpolate`serviceAccount:service-${project.number}@compute-system.iam.gserviceaccount.com`,
+      },
+      o,
+    );
+
     const confidential = node.confidential;
     this.vm = new gcp.compute.Instance(
       `${name}-vm`,
@@ -100,6 +124,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
         shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
         bootDisk: {
           autoDelete: true,
+          kmsKeySelfLink: diskKey.id,
           initializeParams: { image: instance.images.gcp!, type: "pd-balanced", size: 20, labels },
         },
         networkInterfaces: [{ subnetwork: subnet.id, network: network.id, nicType: "GVNIC", accessConfigs: [{}] }],
@@ -115,7 +140,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
         allowStoppingForUpdate: true,
         labels: nodeLabels(instance, node, { vm: true }),
       },
-      o,
+      { ...o, dependsOn: [keyUse], hooks: wipeHooks(name, { instance: instance.name, node: node.id, cloud: "gcp" }) },
     );
 
     this.identity = serviceAccount.email;

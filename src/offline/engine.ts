@@ -19,6 +19,8 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** One registration, as the engine receives it. */
 export interface RecordedResource {
   urn: string;
+  /** The id the (mock) provider assigned; empty for components. */
+  id: string;
   type: string;
   name: string;
   custom: boolean;
@@ -62,7 +64,9 @@ function plain(value: unknown): string | undefined {
 function computedState(type: string, name: string, inputs: Record<string, any>, providerInputs: Record<string, any>): Record<string, unknown> {
   const project = plain(providerInputs.project) ?? "project";
   const subscription = plain(providerInputs.subscriptionId) ?? "00000000-0000-0000-0000-000000000000";
-  const account = plain(providerInputs.allowedAccountIds?.[0]) ?? "000000000000";
+  // Provider inputs travel JSON-encoded when they are not strings.
+  const accounts = typeof providerInputs.allowedAccountIds === "string" ? JSON.parse(providerInputs.allowedAccountIds) : providerInputs.allowedAccountIds;
+  const account = plain(accounts?.[0]) ?? "000000000000";
   const region = plain(providerInputs.region) ?? "region";
   if (type.startsWith("gcp:")) {
     const kind = type.split(":")[2]?.toLowerCase() ?? "resource";
@@ -145,10 +149,16 @@ async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<Of
       newResource(args) {
         const providerUrn = args.provider ? args.provider.split("::").slice(0, -1).join("::") : "";
         const fromProvider = providerInputs.get(providerUrn) ?? {};
-        const state = { ...args.inputs, ...(args.custom ? computedState(args.type, args.name, args.inputs, fromProvider) : {}) };
-        return { id: args.custom ? `${args.name}-id` : undefined, state };
+        const computed = args.custom ? computedState(args.type, args.name, args.inputs, fromProvider) : {};
+        const state = { ...args.inputs, ...computed };
+        return { id: args.custom ? String(computed.id ?? `${args.name}-id`) : undefined, state };
       },
       call(args) {
+        if (args.token === "gcp:organizations/getProject:getProject") {
+          const projectId = String(args.inputs.projectId ?? "project");
+          const digits = BigInt(`0x${createHash("sha256").update(projectId).digest("hex").slice(0, 12)}`).toString().slice(0, 12);
+          return { ...args.inputs, number: digits, name: projectId };
+        }
         return args.inputs;
       },
     },
@@ -165,8 +175,9 @@ async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<Of
     const urn = monitor.newUrn(parent, type, req.getName());
     const inputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
     if (type.startsWith("pulumi:providers:")) providerInputs.set(urn, inputs);
-    resources.push({
+    const record: RecordedResource = {
       urn,
+      id: "",
       type,
       name: req.getName(),
       custom: req.getCustom(),
@@ -178,8 +189,12 @@ async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<Of
       retainOnDelete: Boolean(req.getRetainondelete?.()),
       deletedWith: req.getDeletedwith?.() ?? "",
       hooks: hookNames(req),
+    };
+    resources.push(record);
+    return register(req, (err: unknown, resp: any) => {
+      record.id = resp?.getId?.() ?? "";
+      callback(err, resp);
     });
-    return register(req, callback);
   };
   // Resource hooks are engine callbacks the mock monitor does not implement (facts.md):
   // accept their registration so resources that use them still register.
@@ -192,5 +207,7 @@ async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<Of
   });
   // waitForRPCs is internal to the SDK (not in its typings): it drains outstanding registrations.
   await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  // Close the callback server hooks started, so nothing outlives the run.
+  settings.disconnectSync();
   return { resources, outputs: outputs as T };
 }

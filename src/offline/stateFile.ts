@@ -55,7 +55,7 @@ export function toStateFile(resources: RecordedResource[], generator: string): S
         urn: r.urn,
         custom: r.custom,
         type: r.type,
-        ...(r.custom ? { id: `${r.name}-id` } : {}),
+        ...(r.id ? { id: r.id } : {}),
         ...(r.parent ? { parent: r.parent } : {}),
         ...(r.provider ? { provider: r.provider } : {}),
         ...(r.dependencies.length ? { dependencies: r.dependencies } : {}),
