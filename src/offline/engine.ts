@@ -140,11 +140,23 @@ export function runOffline<T>(program: () => T, options: OfflineOptions = {}): P
   return run;
 }
 
+/**
+ * `pulumi.runtime.setMocks`, plus what the mock monitor lacks: resource hooks are engine
+ * callbacks it does not implement (facts.md), so their registration is accepted and
+ * resources that use them still register. Tests that set up mocks use this too.
+ */
+export async function setMocksWithHooks(mocks: pulumi.runtime.Mocks, project: string, stack: string, preview: boolean): Promise<any> {
+  await pulumi.runtime.setMocks(mocks, project, stack, preview);
+  const monitor: any = settings.getMonitor();
+  monitor.registerResourceHook = (_req: unknown, callback: (err: unknown, res: unknown) => void) => callback(null, {});
+  return monitor;
+}
+
 async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<OfflineRun<T>> {
   const resources: RecordedResource[] = [];
   const providerInputs = new Map<string, Record<string, any>>();
 
-  await pulumi.runtime.setMocks(
+  const monitor = await setMocksWithHooks(
     {
       newResource(args) {
         const providerUrn = args.provider ? args.provider.split("::").slice(0, -1).join("::") : "";
@@ -167,7 +179,6 @@ async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<Of
     options.preview ?? true,
   );
 
-  const monitor: any = settings.getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: any) => {
     const type: string = req.getType();
@@ -196,9 +207,6 @@ async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<Of
       callback(err, resp);
     });
   };
-  // Resource hooks are engine callbacks the mock monitor does not implement (facts.md):
-  // accept their registration so resources that use them still register.
-  monitor.registerResourceHook = (_req: unknown, callback: (err: unknown, res: unknown) => void) => callback(null, {});
 
   let outputs: T | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {

@@ -1,0 +1,75 @@
+/** Shared test helpers: example stack configs, offline plans, and queries over registrations. */
+import { readStackConfig, stackFilePath } from "../../src/config/stackFile";
+import type { InstanceConfig } from "../../src/config/schema";
+import { parseInstanceConfig } from "../../src/config/validate";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, type RecordedResource } from "../../src/offline/engine";
+import { planInstance, type Plan } from "../../src/offline/plan";
+
+export const EXAMPLE_STACKS = ["acme.mainnet", "acme.preview"] as const;
+
+/** The raw `zipnet-infra:instance` value of an example stack (a fresh deep copy). */
+export function rawExample(stack: string): any {
+  return structuredClone(readStackConfig(stackFilePath(stack)));
+}
+
+export function exampleConfig(stack: string, mutate?: (raw: any) => void): InstanceConfig {
+  const raw = rawExample(stack);
+  mutate?.(raw);
+  return parseInstanceConfig(raw);
+}
+
+const cache = new Map<string, Promise<Plan>>();
+
+/** The offline plan of an example stack (preview mode), cached per stack. */
+export function examplePlan(stack: string): Promise<Plan> {
+  if (!cache.has(stack)) cache.set(stack, planInstance(exampleConfig(stack), stack));
+  return cache.get(stack)!;
+}
+
+export function ofType(resources: RecordedResource[], type: string): RecordedResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/** Resources labelled/tagged with a node id (GCP labels, Azure/AWS tags). */
+export function labelsOf(r: RecordedResource): Record<string, string> | undefined {
+  const labels = (r.inputs.labels ?? r.inputs.tags) as Record<string, string> | undefined;
+  return labels && typeof labels === "object" ? labels : undefined;
+}
+
+export function nodeOf(r: RecordedResource): string | undefined {
+  return labelsOf(r)?.["zipnet-node"];
+}
+
+/** The component a resource belongs to: its node id (from the parent URN) or `secrets`. */
+export function ownerOf(r: RecordedResource): string {
+  return r.parent.split("::").pop() ?? "";
+}
+
+export function isSecret(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as any)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Every string leaf of a wire value that is NOT inside a secret envelope, with its path. */
+export function plainStrings(value: unknown, path = ""): Array<{ path: string; value: string }> {
+  if (isSecret(value)) return [];
+  if (typeof value === "string") return value === UNKNOWN ? [] : [{ path, value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => plainStrings(v, `${path}[${i}]`));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => plainStrings(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
+/** Inputs keyed by URN, for diffing two plans. */
+export function inputsByUrn(resources: RecordedResource[]): Map<string, string> {
+  return new Map(resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+}
+
+/** URNs whose inputs differ between two plans, plus those only in one. */
+export function diffPlans(before: RecordedResource[], after: RecordedResource[]) {
+  const a = inputsByUrn(before);
+  const b = inputsByUrn(after);
+  return {
+    removed: [...a.keys()].filter((u) => !b.has(u)).sort(),
+    added: [...b.keys()].filter((u) => !a.has(u)).sort(),
+    changed: [...a.keys()].filter((u) => b.has(u) && a.get(u) !== b.get(u)).sort(),
+  };
+}
