@@ -124,8 +124,8 @@ export const instanceSchema = z.strictObject({
     address: z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, "expected a URL like https://vault.example.com:8200"),
     /** Vault Enterprise namespace owned by this instance (optional). */
     namespace: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "expected a namespace path").optional(),
-    /** KV v2 mount path owned by this instance; default `zipnet-<instance with - for .>`. */
-    mount: z.string().regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, "expected a mount path like zipnet-acme-mainnet").optional(),
+    /** KV v2 mount path owned by this instance; default `zipnet/<instance name>`. */
+    mount: z.string().regex(/^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/, "expected a mount path like zipnet/acme.mainnet").optional(),
     /** Mount paths of the cloud auth backends in Vault. */
     authMounts: z
       .strictObject({ gcp: z.string().default("gcp"), azure: z.string().default("azure"), aws: z.string().default("aws") })

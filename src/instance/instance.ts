@@ -55,7 +55,8 @@ export function postureRecord(config: InstanceConfig): Record<string, unknown> {
     network: config.network,
     vault: { address: config.vault.address, namespace: config.vault.namespace ?? "", mount: mountPath(config), auditDevice: config.vault.auditDevice, existingAudit: config.vault.existingAudit ?? null },
     nodes: instanceNodes(config).map((n) => ({ id: n.id, role: n.role, cloud: n.cloud, account: n.account, region: n.region, operator: n.operator ?? "", oncall: n.oncall, confidential: n.confidential })),
-    rotation: config.rotation,
+    // Epochs stay out: rotating a secret must change nothing but that secret.
+    rotation: { lastRehearsal: config.rotation.lastRehearsal ?? "" },
     attestations: config.attestations,
     acknowledgedRisks: config.acknowledgedRisks,
   };

@@ -7,9 +7,12 @@ import type { InstanceConfig, InstanceNode } from "../config/schema";
 /** KV v2 key of ZIPNET_COMMITTEE_SECRET. */
 export const COMMITTEE_KEY = "committee";
 
-/** The instance's KV v2 mount: configured, or derived from the instance name (never shared). */
+/**
+ * The instance's KV v2 mount: configured, or `zipnet/<instance name>`. The instance name is
+ * kept verbatim so two instances can never derive the same mount.
+ */
 export function mountPath(config: Pick<InstanceConfig, "name" | "vault">): string {
-  return config.vault.mount ?? `zipnet-${config.name.replace(/\./g, "-")}`;
+  return config.vault.mount ?? `zipnet/${config.name}`;
 }
 
 /** KV v2 key of a node's ZIPNET_SECRET. */
@@ -22,17 +25,26 @@ export function dataPath(mount: string, key: string): string {
   return `${mount}/data/${key}`;
 }
 
-/** Prefix for per-instance names in Vault's global namespaces (policies, auth roles). */
-function prefix(config: Pick<InstanceConfig, "name">): string {
-  return `zipnet-${config.name.replace(/\./g, "-")}`;
+/**
+ * Names in Vault's global namespaces (policies, auth roles): `zipnet.<instance>.<node>`. Node
+ * ids have no dots, so the last label is the node and the rest the instance: no two
+ * (instance, node) pairs share a name.
+ */
+export function scopedName(config: Pick<InstanceConfig, "name">, nodeId: string): string {
+  return `zipnet.${config.name}.${nodeId}`;
 }
 
 export function policyName(config: Pick<InstanceConfig, "name">, nodeId: string): string {
-  return `${prefix(config)}-${nodeId}`;
+  return scopedName(config, nodeId);
 }
 
 export function roleName(config: Pick<InstanceConfig, "name">, nodeId: string): string {
-  return `${prefix(config)}-${nodeId}`;
+  return scopedName(config, nodeId);
+}
+
+/** The instance's audit device path (managed audit devices). */
+export function auditPath(config: Pick<InstanceConfig, "name">): string {
+  return `zipnet.${config.name}`;
 }
 
 /** The secret paths a node reads at boot, by the zipnet `*_FILE` variable they feed. */

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
-import { COMMITTEE_KEY, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
+import { COMMITTEE_KEY, auditPath, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
 
 /** Versions kept per secret: the previous one stays readable for rollback. */
 export const KV_MAX_VERSIONS = 5;
@@ -99,9 +99,9 @@ export class SecretScopes extends pulumi.ComponentResource {
         `${name}-audit`,
         {
           type: "file",
-          path: `${mountPath(instance)}-audit`,
+          path: auditPath(instance),
           description: `zipnet ${instance.name}: every secret read is recorded`,
-          options: { file_path: instance.vault.auditFilePath ?? `/var/log/vault/${mountPath(instance)}-audit.log`, log_raw: "false" },
+          options: { file_path: instance.vault.auditFilePath ?? `/var/log/vault/${auditPath(instance)}.audit.log`, log_raw: "false" },
         },
         o,
       );

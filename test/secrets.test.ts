@@ -1,0 +1,179 @@
+/**
+ * The instance's Vault scope: the access matrix its policies grant (checked with the Vault ACL
+ * evaluator), auth roles bound to node identities, secrets never in plain, no sharing between
+ * instances, and rotation as a stack update that changes exactly two resources.
+ */
+import { describe, expect, it } from "vitest";
+import { parsePolicyHcl, can, type Capability, type VaultPolicy } from "../policies/lib/vaultAcl";
+import { instanceNodes } from "../src/config/validate";
+import type { RecordedResource } from "../src/offline/engine";
+import { planInstance } from "../src/offline/plan";
+import { COMMITTEE_KEY, mountPath, nodeKey } from "../src/secrets/layout";
+import { EXAMPLE_STACKS, diffPlans, examplePlan, exampleConfig, isSecret, ofType, ownerOf, plainStrings } from "./support/plans";
+
+const OPERATIONS: Capability[] = ["read", "create", "update", "delete", "list"];
+const ROLE_TYPES = ["vault:gcp/authBackendRole:AuthBackendRole", "vault:azure/authBackendRole:AuthBackendRole", "vault:aws/authBackendRole:AuthBackendRole"];
+
+function vaultPolicies(resources: RecordedResource[]): Map<string, VaultPolicy> {
+  return new Map(
+    ofType(resources, "vault:index/policy:Policy").map((r) => {
+      const { name, policy } = r.inputs as { name: string; policy: string };
+      return [name, parsePolicyHcl(name, policy)];
+    }),
+  );
+}
+
+/** Every API path of the instance's secrets a principal could touch, by operation style. */
+function secretPaths(mount: string, keys: string[]): string[] {
+  return keys.flatMap((k) => [`${mount}/data/${k}`, `${mount}/metadata/${k}`, `${mount}/delete/${k}`, `${mount}/undelete/${k}`, `${mount}/destroy/${k}`]).concat([`${mount}/metadata/`, `${mount}/metadata/nodes/`, `${mount}/config`]);
+}
+
+describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
+  it("grants exactly: each node reads its own secret, committee servers also the committee secret, nobody writes or lists", async () => {
+    const { resources, config } = await examplePlan(stack);
+    const policies = vaultPolicies(resources);
+    const mount = mountPath(config);
+    const nodes = instanceNodes(config);
+    const paths = secretPaths(mount, [COMMITTEE_KEY, ...nodes.map((n) => nodeKey(n.id))]);
+    const roles = ROLE_TYPES.flatMap((t) => ofType(resources, t));
+    expect(roles).toHaveLength(nodes.length);
+
+    let cells = 0;
+    for (const role of roles) {
+      const inputs = role.inputs as { role: string; tokenPolicies: string[]; tokenNoDefaultPolicy: boolean };
+      const node = nodes.find((n) => inputs.role.endsWith(`.${n.id}`))!;
+      expect(inputs.tokenNoDefaultPolicy).toBe(true);
+      const held = inputs.tokenPolicies.map((name) => policies.get(name)!);
+      expect(held.every(Boolean)).toBe(true);
+      for (const path of paths) {
+        for (const op of OPERATIONS) {
+          const expected =
+            op === "read" && (path === `${mount}/data/${nodeKey(node.id)}` || (node.role === "committee" && path === `${mount}/data/${COMMITTEE_KEY}`));
+          expect(can(held, path, op), `${node.id} ${op} ${path}`).toBe(expected);
+          cells++;
+        }
+      }
+    }
+    expect(cells).toBe(roles.length * paths.length * OPERATIONS.length);
+  });
+
+  it("never lets the aggregator read the committee secret", async () => {
+    const { resources, config } = await examplePlan(stack);
+    const policies = vaultPolicies(resources);
+    const aggregatorRole = ROLE_TYPES.flatMap((t) => ofType(resources, t)).find((r) => (r.inputs as any).role.endsWith(`.${config.aggregator.id}`))!;
+    const held = (aggregatorRole.inputs as any).tokenPolicies.map((n: string) => policies.get(n)!);
+    expect(can(held, `${mountPath(config)}/data/${COMMITTEE_KEY}`, "read")).toBe(false);
+    expect(JSON.stringify(held)).not.toContain(COMMITTEE_KEY);
+  });
+
+  it("binds each node's auth role to that node's own identity and account, with short-lived tokens", async () => {
+    const { resources, config } = await examplePlan(stack);
+    for (const node of instanceNodes(config)) {
+      const role = ROLE_TYPES.flatMap((t) => ofType(resources, t)).find((r) => (r.inputs as any).role.endsWith(`.${node.id}`))!;
+      const i = role.inputs as any;
+      expect(i.tokenTtl).toBeLessThanOrEqual(3600);
+      expect(i.tokenMaxTtl).toBe(i.tokenTtl);
+      const mine = resources.filter((r) => ownerOf(r) === node.id);
+      if (node.cloud === "gcp") {
+        const vm = ofType(mine, "gcp:compute/instance:Instance")[0].inputs as any;
+        expect(i.type).toBe("gce");
+        expect(i.boundServiceAccounts).toEqual([vm.serviceAccount.email]);
+        expect(i.boundProjects).toEqual([node.account]);
+      }
+      if (node.cloud === "azure") {
+        expect(i.boundSubscriptionIds).toEqual([node.account]);
+        expect(i.boundServicePrincipalIds).toHaveLength(1);
+        expect(i.boundServicePrincipalIds[0]).toMatch(/^[0-9a-f-]{36}$/);
+      }
+      if (node.cloud === "aws") {
+        expect(i.authType).toBe("iam");
+        expect(i.boundIamPrincipalArns).toEqual([expect.stringMatching(new RegExp(`^arn:aws:iam::${node.account}:role/`))]);
+      }
+    }
+  });
+
+  it("names each node's role and secret paths in its boot contract, and nothing secret", async () => {
+    const { resources, config } = await examplePlan(stack);
+    for (const node of instanceNodes(config)) {
+      const vm = resources.find((r) => ownerOf(r) === node.id && /Instance$|VirtualMachine$/.test(r.type))!;
+      const i = vm.inputs as any;
+      const raw = i.metadata?.["user-data"] ?? (node.cloud === "azure" ? Buffer.from(i.userData, "base64").toString() : i.userData);
+      const contract = JSON.parse(raw);
+      expect(contract.vault.role).toBe(`zipnet.${config.name}.${node.id}`);
+      expect(contract.vault.secrets.map((s: any) => s.path).sort()).toEqual(
+        (node.role === "committee" ? [`${mountPath(config)}/data/${COMMITTEE_KEY}`] : []).concat(`${mountPath(config)}/data/${nodeKey(node.id)}`).sort(),
+      );
+      expect(Object.keys(contract.env).filter((k) => /SECRET/.test(k)).every((k) => k.endsWith("_FILE"))).toBe(true);
+    }
+  });
+
+  it("keeps every secret value a Pulumi secret, present only in the secret store's own resources", async () => {
+    // An update (not a preview): the random values are known, so we can follow where they go.
+    const { resources } = await planInstance(exampleConfig(stack), stack, { preview: false });
+    const kv = ofType(resources, "vault:kv/secretV2:SecretV2");
+    expect(kv.length).toBeGreaterThan(3);
+    const values = kv.map((r) => {
+      expect(isSecret(r.inputs.dataJson), r.urn).toBe(true);
+      return JSON.parse((r.inputs.dataJson as any).value).value as string;
+    });
+    for (const v of values) expect(Buffer.from(v, "base64")).toHaveLength(32);
+    expect(new Set(values).size).toBe(values.length);
+    for (const r of resources) {
+      for (const leaf of plainStrings(r.inputs)) {
+        for (const v of values) expect(leaf.value.includes(v), `${r.urn} ${leaf.path}`).toBe(false);
+      }
+    }
+  });
+
+  it("configures the mount with check-and-set and several versions (the previous one stays readable)", async () => {
+    const { resources, config } = await examplePlan(stack);
+    const [mount] = ofType(resources, "vault:index/mount:Mount");
+    expect(mount.inputs).toMatchObject({ path: mountPath(config), type: "kv", options: { version: "2" } });
+    const [backend] = ofType(resources, "vault:kv/secretBackendV2:SecretBackendV2");
+    expect((backend.inputs as any).casRequired).toBe(true);
+    expect((backend.inputs as any).maxVersions).toBeGreaterThanOrEqual(2);
+    for (const kv of ofType(resources, "vault:kv/secretV2:SecretV2")) expect((kv.inputs as any).deleteAllVersions).toBe(true);
+  });
+});
+
+describe("instances never share a secret scope", () => {
+  it("gives the two example instances distinct mounts, paths, policies and roles", async () => {
+    const [a, b] = await Promise.all(EXAMPLE_STACKS.map((s) => examplePlan(s)));
+    const names = (p: typeof a) =>
+      new Set(
+        p.resources
+          .filter((r) => r.type.startsWith("vault:"))
+          .flatMap((r) => [(r.inputs as any).path, (r.inputs as any).name, (r.inputs as any).role].filter((x) => typeof x === "string"))
+          .map((x: string) => (x.startsWith("nodes/") || x === COMMITTEE_KEY ? `${(p.config.vault.mount ?? mountPath(p.config))}/${x}` : x)),
+      );
+    const shared = [...names(a)].filter((n) => names(b).has(n));
+    expect(shared).toEqual([]);
+  });
+
+  it("derives different default mounts for names that differ only in dots and dashes", () => {
+    const m = (name: string) => mountPath({ name, vault: {} as any });
+    expect(m("acme.main-net")).not.toBe(m("acme-main.net"));
+  });
+});
+
+describe("rotation as a stack update", () => {
+  async function plans(stack: string, bump: (raw: any) => void) {
+    const before = await planInstance(exampleConfig(stack), stack);
+    const after = await planInstance(exampleConfig(stack, bump), stack);
+    return diffPlans(before.resources, after.resources);
+  }
+
+  it("bumping the committee epoch changes only the committee secret's random value and its KV secret", async () => {
+    const diff = await plans("acme.mainnet", (raw) => (raw.rotation.committeeEpoch += 1));
+    expect(diff.added).toEqual([]);
+    expect(diff.removed).toEqual([]);
+    expect(diff.changed.map((u) => u.split("::").pop()).sort()).toEqual(["secrets-committee", "secrets-committee-value"]);
+  });
+
+  it("bumping one node's epoch changes only that node's random value and its KV secret", async () => {
+    const diff = await plans("acme.preview", (raw) => (raw.rotation.nodeEpochs = { p2: 1 }));
+    expect(diff.added).toEqual([]);
+    expect(diff.removed).toEqual([]);
+    expect(diff.changed.map((u) => u.split("::").pop()).sort()).toEqual(["secrets-p2-secret", "secrets-p2-secret-value"]);
+  });
+});
