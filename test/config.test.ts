@@ -79,6 +79,11 @@ const BAD: BadCase[] = [
   { why: "negative epoch", stack: MAINNET, mutate: (r) => (r.rotation.committeeEpoch = -1), path: ".rotation.committeeEpoch", says: /non-negative/ },
   { why: "attestation for an enforced item", stack: MAINNET, mutate: (r) => (r.attestations["committee.tdx"] = { statement: "trust me", by: "x", date: "2026-01-01" }), path: ".attestations.committee.tdx", says: /attestable/ },
   { why: "unknown acknowledged risk", stack: MAINNET, mutate: (r) => r.acknowledgedRisks.push("risk.none"), path: ".acknowledgedRisks[4]", says: /acknowledgeable/ },
+  { why: "production without an archive", stack: MAINNET, mutate: (r) => delete r.archive, path: ".archive", says: /audit\.broadcast-archive/ },
+  { why: "production without a registry key", stack: MAINNET, mutate: (r) => delete r.registry, path: ".registry.publicKey", says: /audit\.peer-registry/ },
+  { why: "archive on a cloud without retention locks", stack: MAINNET, mutate: (r) => (r.archive.cloud = "azure"), path: ".archive.cloud", says: /aws or gcp/ },
+  { why: "archive on another cloud with no runner", stack: MAINNET, mutate: (r) => Object.assign(r.archive, { cloud: "gcp", account: "acme-archive", region: "us-east4" }), path: ".archive.runner", says: /principal that runs the archiver/ },
+  { why: "archive retention of zero days", stack: MAINNET, mutate: (r) => (r.archive.retentionDays = 0), path: ".archive.retentionDays", says: /at least 1 day/ },
   { why: "misspelt key", stack: MAINNET, mutate: (r) => (r.comittee = []), path: "", says: /unknown: comittee/ },
   { why: "assume-role in another account", stack: PREVIEW, mutate: (r) => (r.aggregator.assumeRoleArn = "arn:aws:iam::999999999999:role/deployer"), path: ".aggregator.assumeRoleArn", says: /own account/ },
 ];

@@ -141,6 +141,33 @@ export const instanceSchema = z.strictObject({
       .strictObject({ device: z.string().min(1, "expected the audit device path, e.g. file/"), by: z.string().min(1), date: isoDate })
       .optional(),
   }),
+  /** The Broadcasts archive (required in production: checklist audit.broadcast-archive). */
+  archive: z
+    .strictObject({
+      /** Cloud of the archive bucket. */
+      cloud: z.enum(["aws", "gcp"], { message: "expected aws or gcp (S3 Object Lock or a GCS retention policy)" }),
+      /** AWS account id or GCP project holding the bucket. */
+      account: z.string().min(1, "expected the archive's cloud account"),
+      /** Region of the bucket. */
+      region: z.string().min(1, "expected a region"),
+      /** Days every archived object is retained (S3 Object Lock COMPLIANCE / GCS retention policy). */
+      retentionDays: z.int("expected an integer").min(1, "expected at least 1 day").max(36500, "expected at most 36500 days").default(365),
+      /** Cron schedule (UTC, five fields) of the archiver job. */
+      schedule: z
+        .string()
+        .regex(/^(\S+\s+){4}\S+$/, "expected a five-field cron schedule such as */15 * * * *")
+        .default("*/15 * * * *"),
+      /** Principal that runs the job (AWS role ARN / GCP service account email); default: the aggregator's VM identity. */
+      runner: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Verification key of the signed PeerId registry (`stacks/<instance>.registry.json`). */
+  registry: z
+    .strictObject({
+      /** Ed25519 public key: SPKI PEM or base64 of the 32 raw bytes. */
+      publicKey: z.string().min(32, "expected an Ed25519 public key (PEM or base64)"),
+    })
+    .optional(),
   committee: z.array(nodeSchema).min(1, "expected at least one committee server"),
   aggregator: nodeSchema,
   rotation: z

@@ -153,7 +153,26 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
     issues.push({ path: at("vault.existingAudit"), expected: "an attestation { device, by, date } naming the existing audit device", found: undefined });
   }
 
+  if (config.archive) {
+    const { archive } = config;
+    if (!ACCOUNT_FORMAT[archive.cloud].pattern.test(archive.account)) issues.push({ path: at("archive.account"), expected: ACCOUNT_FORMAT[archive.cloud].expected, found: archive.account });
+    if (!REGION_FORMAT[archive.cloud].pattern.test(archive.region)) issues.push({ path: at("archive.region"), expected: REGION_FORMAT[archive.cloud].expected, found: archive.region });
+    const runnerFormat = archive.cloud === "aws" ? /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/ : /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]+\.iam\.gserviceaccount\.com$/;
+    if (archive.runner !== undefined && !runnerFormat.test(archive.runner)) {
+      issues.push({ path: at("archive.runner"), expected: archive.cloud === "aws" ? "an IAM role ARN" : "a GCP service account email", found: archive.runner });
+    }
+    if (archive.runner === undefined && config.aggregator.cloud !== archive.cloud) {
+      issues.push({ path: at("archive.runner"), expected: `the ${archive.cloud} principal that runs the archiver job (the aggregator runs on ${config.aggregator.cloud})`, found: undefined });
+    }
+  }
+
   if (production) {
+    if (!config.archive) {
+      issues.push({ path: at("archive"), expected: "the Broadcasts archive { cloud, account, region } (production; checklist audit.broadcast-archive)", found: undefined });
+    }
+    if (!config.registry) {
+      issues.push({ path: at("registry.publicKey"), expected: "the PeerId registry's Ed25519 public key (production; checklist audit.peer-registry)", found: undefined });
+    }
     const n = config.committee.length;
     if (n < 3 || n % 2 === 0) {
       issues.push({ path: at("committee"), expected: "at least 3 committee servers, an odd number (production)", found: `${n} servers` });

@@ -5,6 +5,7 @@
  * hands them to zipnet as `*_FILE` paths on tmpfs. docs/boot-contract.md is its reference.
  */
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
+import { archiveBucketName, archivePrefix, archiverIdentity } from "../archive/naming";
 import { nodeSecretPaths, roleName } from "../secrets/layout";
 
 export const BOOT_CONTRACT_SCHEMA = "zipnet-boot/v1";
@@ -42,6 +43,8 @@ export interface BootContract {
   vault: { address: string; namespace?: string; authMethod: string; authMount: string; role: string; secrets: BootSecret[] };
   time: { sources: string[]; nts: boolean };
   tmpfs: string;
+  /** The aggregator runs the Broadcasts archiver job (when the instance has an archive and no other runner). */
+  archive?: { cloud: string; bucket: string; prefix: string; schedule: string; writer: string };
 }
 
 const SECRET_FILES: Record<string, string> = {
@@ -76,6 +79,17 @@ export function bootContract(config: InstanceConfig, node: InstanceNode): BootCo
     },
     time: { sources: [CLOUD_TIME_SOURCE[node.cloud], ...config.network.timeServers], nts: true },
     tmpfs: SECRETS_TMPFS,
+    ...(node.role === "aggregator" && config.archive && !config.archive.runner
+      ? {
+          archive: {
+            cloud: config.archive.cloud,
+            bucket: archiveBucketName(config.name),
+            prefix: archivePrefix(config.name),
+            schedule: config.archive.schedule,
+            writer: archiverIdentity(config.name, config.archive),
+          },
+        }
+      : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { AzureNode } from "../nodes/azure";
 import { GcpNode } from "../nodes/gcp";
 import type { NodeArgs, ZipnetNode } from "../nodes/types";
 import { SecretScopes } from "../secrets/scopes";
+import { BroadcastArchive } from "../archive/archive";
 import { mountPath } from "../secrets/layout";
 import { bootContract, type BootContract } from "./bootContract";
 
@@ -57,6 +58,8 @@ export function postureRecord(config: InstanceConfig): Record<string, unknown> {
     nodes: instanceNodes(config).map((n) => ({ id: n.id, role: n.role, cloud: n.cloud, account: n.account, region: n.region, operator: n.operator ?? "", oncall: n.oncall, confidential: n.confidential })),
     // Epochs stay out: rotating a secret must change nothing but that secret.
     rotation: { lastRehearsal: config.rotation.lastRehearsal ?? "" },
+    archive: config.archive ? { cloud: config.archive.cloud, account: config.archive.account, region: config.archive.region, retentionDays: config.archive.retentionDays, schedule: config.archive.schedule } : null,
+    registry: config.registry ? { publicKey: config.registry.publicKey } : null,
     attestations: config.attestations,
     acknowledgedRisks: config.acknowledgedRisks,
   };
@@ -83,6 +86,10 @@ export class ZipnetInstance extends pulumi.ComponentResource {
       return { node, identity: built.identity, zone };
     });
     this.secrets = new SecretScopes("secrets", { instance: config, nodes: scoped }, { parent: this });
+    if (config.archive) {
+      const aggregator = scoped.find((s) => s.node.role === "aggregator")!;
+      new BroadcastArchive("archive", { instance: config, runner: config.archive.runner ?? aggregator.identity }, { parent: this });
+    }
 
     this.instanceName = pulumi.output(config.name);
     this.registerOutputs({ instanceName: this.instanceName, nodes: this.nodes });
