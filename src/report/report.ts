@@ -121,7 +121,7 @@ export function renderHtml(input: ReportInput): string {
   h2 { font-size: 12pt; margin: 0 0 0.3em; }
   code { font: 10pt "DejaVu Sans Mono", monospace; }
   .meta { margin: 0 0 1.5em; padding: 0; list-style: none; }
-  .item { border: 1px solid #999; padding: 0.6em 0.8em; margin: 0 0 0.8em; break-inside: avoid; page-break-inside: avoid; }
+  .item { box-sizing: border-box; border: 1px solid #999; padding: 0.6em 0.8em; margin: 0 0 0.8em; break-inside: avoid; page-break-inside: avoid; }
   .status { float: right; font: bold 10pt sans-serif; padding: 0.1em 0.5em; border: 1px solid #333; }
   .fail .status { background: #fdd; } .pass .status { background: #dfd; }
   .attested .status, .acknowledged .status { background: #eef; }
