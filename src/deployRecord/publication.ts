@@ -1,0 +1,160 @@
+/**
+ * The signed publication record (checklist `identity.mrtd-published`): what an instance's
+ * publishers hand to clients beside its name: universe, posture, committee and client MR_TDs,
+ * image references and the committee's fault domains. Pure: node:crypto via ./ed25519.
+ *
+ * Bytes and signature:
+ * - `renderPublication` writes canonical JSON (sorted keys, no whitespace, see `canonicalJson`)
+ *   plus one trailing newline. Those exact bytes are the file `publication.json` and are what is
+ *   signed; the signature is a detached Ed25519 signature, base64, in its own file.
+ * - `verifyPublication` verifies the EXACT bytes it is given (the standard for detached
+ *   signatures: no re-serialisation, no normalisation). Re-indenting, re-ordering keys or
+ *   converting line endings (git `autocrlf`!) breaks verification, on purpose. Keep the file
+ *   byte-exact (e.g. `publication.json -text` in .gitattributes).
+ * - The record is deterministic (no timestamps): the same config always gives the same bytes, so
+ *   a re-run does not produce a spurious diff and the signature is reproducible per key.
+ */
+import type { KeyObject } from "node:crypto";
+import type { Cloud, InstanceConfig, NodeRole, Posture } from "../config/schema";
+import { instanceNodes } from "../config/validate";
+import { KeyFormatError, canonicalJson, decodeSignature, loadPublicKey, sign, verify } from "./ed25519";
+
+export const PUBLICATION_SCHEMA = "zipnet-publication/v1";
+
+/** One node's fault domain: who runs it where. */
+export interface FaultDomain {
+  node: string;
+  role: NodeRole;
+  cloud: Cloud;
+  account: string;
+  region: string;
+  /** The node's `operator` from the config; "" when the config names none. */
+  operator: string;
+}
+
+export interface Publication {
+  schema: typeof PUBLICATION_SCHEMA;
+  /** ZIPNET_INSTANCE. */
+  instance: string;
+  /** ZIPNET_UNIVERSE; "" = the shared universe. */
+  universe: string;
+  posture: Posture;
+  /** Lowercase hex, in config order. */
+  committeeMrtds: string[];
+  clientMrtds: string[];
+  /** Server image per cloud, only the clouds the config names. */
+  images: { gcp?: string; azure?: string; aws?: string };
+  /** Committee servers (config order) then the aggregator. */
+  faultDomains: FaultDomain[];
+}
+
+export type VerifyPublicationResult = { ok: true; publication: Publication } | { ok: false; reason: string };
+
+/** The publication of a (validated) instance config. Deterministic. */
+export function publicationOf(config: InstanceConfig): Publication {
+  const images: Publication["images"] = {};
+  for (const cloud of ["gcp", "azure", "aws"] as const) {
+    const image = config.images[cloud];
+    if (image) images[cloud] = image;
+  }
+  return {
+    schema: PUBLICATION_SCHEMA,
+    instance: config.name,
+    universe: config.universe ?? "",
+    posture: config.posture,
+    committeeMrtds: config.tdx.committeeMrtds.map((m) => m.toLowerCase()),
+    clientMrtds: config.tdx.clientMrtds.map((m) => m.toLowerCase()),
+    images,
+    faultDomains: instanceNodes(config).map((n) => ({
+      node: n.id,
+      role: n.role,
+      cloud: n.cloud,
+      account: n.account,
+      region: n.region,
+      operator: n.operator ?? "",
+    })),
+  };
+}
+
+/** The exact bytes of `publication.json` (and of what is signed): canonical JSON + "\n". */
+export function renderPublication(pub: Publication): string {
+  return `${canonicalJson(pub)}\n`;
+}
+
+/** Renders and signs: `json` is the file content, `signature` the base64 detached signature (no newline). */
+export function signPublication(pub: Publication, privateKey: KeyObject | string): { json: string; signature: string } {
+  const json = renderPublication(pub);
+  return { json, signature: sign(json, privateKey) };
+}
+
+const MRTD = /^[0-9a-f]{96}$/;
+const isString = (v: unknown): v is string => typeof v === "string";
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+/** Why `value` is not a well-formed v1 publication, or undefined when it is. */
+export function publicationShapeProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return "not a zipnet publication: not a JSON object";
+  const v = value as Record<string, unknown>;
+  if (v.schema !== PUBLICATION_SCHEMA) return `not a zipnet publication: schema is ${JSON.stringify(v.schema) ?? "missing"}, expected "${PUBLICATION_SCHEMA}"`;
+  const known = ["schema", "instance", "universe", "posture", "committeeMrtds", "clientMrtds", "images", "faultDomains"];
+  const unknown = Object.keys(v).filter((k) => !known.includes(k));
+  if (unknown.length > 0) return `malformed publication: unknown field(s) ${unknown.join(", ")}`;
+  if (!isString(v.instance) || v.instance === "") return "malformed publication: instance must be a non-empty string";
+  if (!isString(v.universe)) return "malformed publication: universe must be a string (\"\" = shared)";
+  if (v.posture !== "production" && v.posture !== "devtest") return "malformed publication: posture must be production or devtest";
+  for (const key of ["committeeMrtds", "clientMrtds"] as const) {
+    const list = v[key];
+    if (!isStringArray(list) || !list.every((m) => MRTD.test(m))) return `malformed publication: ${key} must be a list of 96-hex-character MR_TDs`;
+  }
+  const images = v.images;
+  if (!images || typeof images !== "object" || Array.isArray(images)) return "malformed publication: images must be an object";
+  for (const [cloud, ref] of Object.entries(images)) {
+    if (!["gcp", "azure", "aws"].includes(cloud) || !isString(ref)) return `malformed publication: images.${cloud} must be a gcp/azure/aws image reference`;
+  }
+  if (!Array.isArray(v.faultDomains)) return "malformed publication: faultDomains must be a list";
+  for (const [i, fd] of v.faultDomains.entries()) {
+    const f = fd as Record<string, unknown> | null;
+    const ok =
+      f !== null &&
+      typeof f === "object" &&
+      ["node", "account", "region", "operator"].every((k) => isString(f[k])) &&
+      (f.role === "committee" || f.role === "aggregator") &&
+      (f.cloud === "gcp" || f.cloud === "azure" || f.cloud === "aws");
+    if (!ok) return `malformed publication: faultDomains[${i}] must be {node, role, cloud, account, region, operator}`;
+  }
+  return undefined;
+}
+
+/**
+ * Verifies a publication file against its detached signature and a public key (SPKI PEM or
+ * base64 raw). Verifies the exact bytes given: pass the file's raw bytes (or its UTF-8 text).
+ * Never throws. Reasons, checked in this order: unreadable public key; malformed signature;
+ * not JSON / not a zipnet publication (wrong file); bad signature; malformed publication.
+ */
+export function verifyPublication(jsonText: string | Uint8Array, signatureBase64: string, publicKeyText: string): VerifyPublicationResult {
+  let key: KeyObject;
+  try {
+    key = loadPublicKey(publicKeyText);
+  } catch (err) {
+    return { ok: false, reason: `unreadable public key: ${err instanceof KeyFormatError ? err.message : "not an Ed25519 key"}` };
+  }
+  if (!decodeSignature(signatureBase64)) {
+    return { ok: false, reason: "malformed signature: expected base64 of a 64-byte Ed25519 signature" };
+  }
+  const text = typeof jsonText === "string" ? jsonText : Buffer.from(jsonText.buffer, jsonText.byteOffset, jsonText.byteLength).toString("utf8");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "not a zipnet publication: the file is not JSON" };
+  }
+  if (!value || typeof value !== "object" || (value as Record<string, unknown>).schema !== PUBLICATION_SCHEMA) {
+    return { ok: false, reason: publicationShapeProblem(value) ?? "not a zipnet publication" };
+  }
+  if (!verify(jsonText, signatureBase64, key)) {
+    return { ok: false, reason: "bad signature: the file or the signature was altered, or it was signed by another key" };
+  }
+  const problem = publicationShapeProblem(value);
+  if (problem) return { ok: false, reason: problem };
+  return { ok: true, publication: value as Publication };
+}

@@ -1,0 +1,159 @@
+/**
+ * The signed publication: deterministic record of the instance, round trip, and detection of
+ * any tampering with the file, the signature or the key. Verification is over the exact file
+ * bytes: re-serialising the same content with other whitespace or key order FAILS, by design.
+ */
+import { describe, expect, it } from "vitest";
+import { readStackConfig, stackFilePath } from "../../src/config/stackFile";
+import { parseInstanceConfig } from "../../src/config/validate";
+import { generateKeyPair, sign } from "../../src/deployRecord/ed25519";
+import { PUBLICATION_SCHEMA, publicationOf, renderPublication, signPublication, verifyPublication } from "../../src/deployRecord/publication";
+
+const config = (stack: string, mutate?: (raw: any) => void) => {
+  const raw = structuredClone(readStackConfig(stackFilePath(stack))) as any;
+  mutate?.(raw);
+  return parseInstanceConfig(raw);
+};
+
+/** The hex string with its character at index i changed to another hex digit. */
+const flipHex = (hex: string, i: number) => `${hex.slice(0, i)}${hex[i] === "0" ? "1" : "0"}${hex.slice(i + 1)}`;
+
+const mainnet = config("acme.mainnet");
+const pub = publicationOf(mainnet);
+const key = generateKeyPair();
+const other = generateKeyPair();
+const { json, signature } = signPublication(pub, key.privateKey);
+
+describe("publicationOf", () => {
+  it("holds the instance's name, universe, posture, MR_TDs, images and fault domains", () => {
+    expect(pub).toEqual({
+      schema: PUBLICATION_SCHEMA,
+      instance: "acme.mainnet",
+      universe: "",
+      posture: "production",
+      committeeMrtds: mainnet.tdx.committeeMrtds,
+      clientMrtds: mainnet.tdx.clientMrtds,
+      images: { gcp: mainnet.images.gcp, azure: mainnet.images.azure, aws: mainnet.images.aws },
+      faultDomains: [
+        { node: "c1", role: "committee", cloud: "gcp", account: "acme-zipnet-c1", region: "us-east4", operator: "Acme Labs Inc." },
+        { node: "c2", role: "committee", cloud: "azure", account: mainnet.committee[1].account, region: "westeurope", operator: "Acme Europe B.V." },
+        { node: "c3", role: "committee", cloud: "gcp", account: "acme-zipnet-c3", region: "asia-southeast1", operator: "Partner Networks Pte. Ltd." },
+        { node: "agg", role: "aggregator", cloud: "aws", account: "123456789012", region: "us-east-2", operator: "Acme Labs Inc." },
+      ],
+    });
+    expect(pub.committeeMrtds.length).toBeGreaterThan(0);
+  });
+
+  it("is deterministic: same config, same bytes, same signature", () => {
+    expect(renderPublication(publicationOf(config("acme.mainnet")))).toBe(json);
+    expect(signPublication(publicationOf(config("acme.mainnet")), key.privatePem).signature).toBe(signature);
+    expect(json).not.toMatch(/\d{4}-\d{2}-\d{2}T/); // no timestamps
+  });
+
+  it("records a custom universe, omitted images and unnamed operators", () => {
+    const preview = publicationOf(
+      config("acme.preview", (raw) => {
+        raw.universe = "acme-lab";
+        delete raw.images.azure;
+        raw.committee = raw.committee.filter((n: any) => n.cloud !== "azure");
+      }),
+    );
+    expect(preview.universe).toBe("acme-lab");
+    expect(Object.keys(preview.images).sort()).toEqual(["aws", "gcp"]);
+    expect(renderPublication(preview)).not.toContain("azure");
+    expect(preview.faultDomains.every((f) => f.operator === "")).toBe(true);
+    expect(preview.posture).toBe("devtest");
+  });
+
+  it("renders canonical JSON with one trailing newline", () => {
+    expect(json.endsWith("}\n")).toBe(true);
+    expect(json.slice(0, -1)).not.toMatch(/\s(?=(?:[^"]*"[^"]*")*[^"]*$)/); // no whitespace outside strings
+    expect(JSON.parse(json)).toEqual(pub);
+    expect(Object.keys(JSON.parse(json))).toEqual([...Object.keys(pub)].sort());
+  });
+});
+
+describe("verifyPublication", () => {
+  it("round trips with PEM and base64 public keys, text or bytes", () => {
+    for (const pk of [key.publicPem, key.publicBase64]) {
+      const result = verifyPublication(json, signature, pk);
+      expect(result).toEqual({ ok: true, publication: pub });
+    }
+    expect(verifyPublication(Buffer.from(json), `${signature}\n`, key.publicPem).ok).toBe(true);
+  });
+
+  const tamperings: Array<[string, (text: string) => string]> = [
+    ["instance name", (t) => t.replace('"instance":"acme.mainnet"', '"instance":"acme.mainnex"')],
+    ["one committee MR_TD hex char", (t) => t.replace(pub.committeeMrtds[0], flipHex(pub.committeeMrtds[0], 50))],
+    ["one client MR_TD hex char", (t) => t.replace(pub.clientMrtds[0], flipHex(pub.clientMrtds[0], 95))],
+    ["an image", (t) => t.replace("zipnet-server-tdx-v1-4-0", "zipnet-server-tdx-v1-4-1")],
+    ["a fault domain region", (t) => t.replace('"region":"asia-southeast1"', '"region":"us-east4"')],
+    ["a fault domain operator", (t) => t.replace("Partner Networks Pte. Ltd.", "Acme Labs Inc.")],
+    ["posture", (t) => t.replace('"posture":"production"', '"posture":"devtest"')],
+    ["universe", (t) => t.replace('"universe":""', '"universe":"evil"')],
+    ["a removed MR_TD", (t) => t.replace(`"${pub.committeeMrtds[1]}"`, "").replace(",]", "]")],
+    ["trailing newline removed", (t) => t.slice(0, -1)],
+  ];
+  for (const [what, tamper] of tamperings) {
+    it(`detects tampering with ${what}`, () => {
+      const tampered = tamper(json);
+      expect(tampered).not.toBe(json);
+      const result = verifyPublication(tampered, signature, key.publicPem);
+      expect(result).toEqual({ ok: false, reason: expect.stringMatching(/^bad signature/) });
+    });
+  }
+
+  it("detects a changed character or bit of the signature", () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (const i of [0, 10, 43, 85]) {
+      const sig = signature.slice(0, i) + alphabet[(alphabet.indexOf(signature[i]) + 1) % 64] + signature.slice(i + 1);
+      expect(verifyPublication(json, sig, key.publicPem).ok, `char ${i}`).toBe(false);
+    }
+    const raw = Buffer.from(signature, "base64");
+    raw[17] ^= 0x08;
+    expect(verifyPublication(json, raw.toString("base64"), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/^bad signature/) });
+  });
+
+  it("detects a signature by another key", () => {
+    expect(verifyPublication(json, signature, other.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/^bad signature/) });
+    const byOther = signPublication(pub, other.privateKey);
+    expect(verifyPublication(byOther.json, byOther.signature, key.publicBase64).ok).toBe(false);
+  });
+
+  it("fails when the same content is re-serialised with other whitespace or key order (exact bytes are signed)", () => {
+    const pretty = `${JSON.stringify(JSON.parse(json), null, 2)}\n`;
+    const reordered = `${JSON.stringify(pub)}\n`;
+    const crlf = json.replace(/\n$/, "\r\n");
+    for (const text of [pretty, reordered, crlf]) {
+      expect(JSON.parse(text)).toEqual(pub);
+      expect(verifyPublication(text, signature, key.publicPem).ok).toBe(false);
+    }
+  });
+
+  it("gives a one-line reason for each failure kind", () => {
+    const cases: Array<[string, string, string, RegExp]> = [
+      [json, signature, "not a key", /^unreadable public key: /],
+      [json, signature, key.privatePem, /^unreadable public key: .*PRIVATE key/],
+      [json, "", key.publicPem, /^malformed signature/],
+      [json, signature.slice(1), key.publicPem, /^malformed signature/],
+      ["not json\n", signature, key.publicPem, /^not a zipnet publication: the file is not JSON/],
+      ['{"schema":"zipnet-peer-registry/v1"}\n', signature, key.publicPem, /^not a zipnet publication: schema is "zipnet-peer-registry\/v1"/],
+      ["[]\n", signature, key.publicPem, /^not a zipnet publication/],
+    ];
+    for (const [text, sig, pk, reason] of cases) {
+      const result = verifyPublication(text, sig, pk);
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.reason).toMatch(reason);
+        expect(result.reason).not.toContain("\n");
+      }
+    }
+  });
+
+  it("refuses a validly signed file that is not a well-formed publication", () => {
+    const bad = `${JSON.stringify({ ...pub, committeeMrtds: ["abc"] })}\n`;
+    expect(verifyPublication(bad, sign(bad, key.privateKey), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/committeeMrtds/) });
+    const extra = `${JSON.stringify({ ...pub, note: "x" })}\n`;
+    expect(verifyPublication(extra, sign(extra, key.privateKey), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/unknown field\(s\) note/) });
+  });
+});
