@@ -2,14 +2,32 @@
  * The Pulumi program as a function of the validated config: what `pulumi up` runs (index.ts)
  * and what the offline plan runs under mocks.
  */
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { loadInstance } from "./config/load";
 import type { InstanceConfig } from "./config/schema";
-import { ConfigError, parseInstanceConfig } from "./config/validate";
+import { PROJECT_ROOT } from "./config/stackFile";
+import { ConfigError } from "./config/validate";
+import { loadPrivateKey, sign } from "./deployRecord/ed25519";
+import { publicationOf, renderPublication } from "./deployRecord/publication";
 import { ZipnetInstance } from "./instance/instance";
 
-export function program(config: InstanceConfig) {
+export interface ProgramOptions {
+  /** Ed25519 key that signs the publication (a Pulumi secret: PKCS8 PEM or base64 seed). */
+  publicationKey?: pulumi.Output<string>;
+}
+
+export function program(config: InstanceConfig, opts: ProgramOptions = {}) {
   const instance = new ZipnetInstance(config.name, { config });
+  // The signed statement publishers verify: instance name, MR_TDs, images, fault domains.
+  const publication = renderPublication(publicationOf(config));
+  // A signature is not secret; the key that makes it is.
+  const publicationSignature = opts.publicationKey
+    ? pulumi.unsecret(opts.publicationKey.apply((key) => sign(publication, loadPrivateKey(key))))
+    : undefined;
   return {
+    publication,
+    ...(publicationSignature ? { publicationSignature } : {}),
     instance: config.name,
     posture: config.posture,
     universe: config.universe ?? "",
@@ -26,7 +44,7 @@ export function program(config: InstanceConfig) {
  */
 export function loadInstanceConfig(): InstanceConfig {
   try {
-    return parseInstanceConfig(new pulumi.Config("zipnet-infra").getObject<unknown>("instance"));
+    return loadInstance(new pulumi.Config("zipnet-infra").getObject<unknown>("instance"), path.join(PROJECT_ROOT, "stacks"));
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
@@ -35,5 +53,6 @@ export function loadInstanceConfig(): InstanceConfig {
 
 /** The stack program: validated config in, one zipnet instance out. */
 export function main() {
-  return program(loadInstanceConfig());
+  const config = loadInstanceConfig();
+  return program(config, { publicationKey: new pulumi.Config("zipnet-infra").getSecret("publicationKey") });
 }

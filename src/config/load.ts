@@ -1,0 +1,40 @@
+/**
+ * The stack's config as the program and the CLI load it: the instance config validated, then
+ * the checks that read the stack's own files (the signed PeerId registry beside the stack file).
+ * Everything fails with a ConfigError before any resource is registered.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { checkRegistry } from "../deployRecord/registry";
+import type { InstanceConfig } from "./schema";
+import { ConfigError, parseInstanceConfig, type ConfigIssue } from "./validate";
+
+function readIfExists(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+}
+
+/**
+ * Problems with the instance's registry (`<stacksDir>/<instance>.registry.json` and its `.sig`).
+ * Production always checks it (checklist audit.peer-registry); devtest checks it when a key is set.
+ * Every committee server needs an entry; the aggregator may have one.
+ */
+export function registryIssues(config: InstanceConfig, stacksDir: string): ConfigIssue[] {
+  if (config.posture !== "production" && !config.registry) return [];
+  const file = path.join(stacksDir, `${config.name}.registry.json`);
+  return checkRegistry({
+    registryText: readIfExists(file),
+    signatureText: readIfExists(`${file}.sig`),
+    publicKeyText: config.registry?.publicKey,
+    instance: config.name,
+    nodeIds: config.committee.map((n) => n.id),
+    optionalNodeIds: [config.aggregator.id],
+  });
+}
+
+/** Validates raw config and the stack's registry; throws ConfigError listing every problem. */
+export function loadInstance(raw: unknown, stacksDir: string): InstanceConfig {
+  const config = parseInstanceConfig(raw);
+  const issues = registryIssues(config, stacksDir);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
