@@ -180,6 +180,17 @@ export const instanceSchema = z.strictObject({
       lastRehearsal: isoDate.optional(),
     })
     .default({ committeeEpoch: 0, nodeEpochs: {} }),
+  /** Alerting parameters: must match the servers' ZIPNET_ROUND_PERIOD / ZIPNET_ROUND_DEADLINE. */
+  monitoring: z
+    .strictObject({
+      /** ZIPNET_ROUND_PERIOD, seconds. */
+      roundPeriodSeconds: z.number().positive("expected a positive number of seconds").default(10),
+      /** ZIPNET_ROUND_DEADLINE, seconds. */
+      roundDeadlineSeconds: z.number().positive("expected a positive number of seconds").default(5),
+      /** Alert when a TDX ticket expires within this many hours. */
+      ticketExpiryWarningHours: z.number().positive("expected a positive number of hours").default(72),
+    })
+    .default({ roundPeriodSeconds: 10, roundDeadlineSeconds: 5, ticketExpiryWarningHours: 72 }),
   /** Attested checklist items, keyed by checklist id. */
   attestations: z.record(z.string(), attestation).default({}),
   /** Acknowledged known risks, by checklist id. */
