@@ -1,0 +1,575 @@
+/**
+ * The offline audit: the policy pack judges one or more states (`pulumi stack export` files or
+ * `plan --json` files) through the Analyzer protocol, exactly as `pulumi preview --policy-pack`
+ * would, and the audit adds what no per-stack policy can see:
+ *  - cross-instance checks over all given states (crossInstance.ts);
+ *  - `retainOnDelete` on a node's disk, key or VM (committee.disk-wipe): the Analyzer protocol
+ *    does not carry it, the state does.
+ * The result maps every diagnostic to its checklist id (policy name up to the first `:`), and
+ * gives every one of the 36 checklist items a status and its evidence.
+ */
+import * as path from "node:path";
+import { CHECKLIST, type ChecklistItem } from "../contract/checklist";
+import { LABEL_NODE } from "../contract/labels";
+import { PROJECT_ROOT } from "../config/stackFile";
+import {
+  AnalyzerCallError,
+  SECRET_SIG,
+  SIG_KEY,
+  startPolicyPack,
+  type AnalyzerInfo,
+  type AnalyzerResource,
+  type AnalyzeResult,
+  type Diagnostic,
+  type EffectivePolicyConfig,
+  type PolicyPackClient,
+  type PolicyPackConfig,
+} from "./analyzer";
+import {
+  crossInstanceViolations,
+  instanceFacts,
+  isVmType,
+  propsOf,
+  providerOf,
+  stackOfUrn,
+  zipnetLabels,
+  type AuditViolation,
+  type InstanceFacts,
+} from "./crossInstance";
+import type { Plan } from "./plan";
+import type { StateFile, StateResource } from "./stateFile";
+
+export type { AuditViolation } from "./crossInstance";
+
+export type ChecklistStatus = "pass" | "fail" | "attested" | "acknowledged" | "not-applicable";
+
+export interface ChecklistEntry {
+  id: string;
+  status: ChecklistStatus;
+  evidence: string[];
+}
+
+export interface AuditResult {
+  instances: string[];
+  resources: number;
+  violations: AuditViolation[];
+  checklist: ChecklistEntry[];
+  /** Not part of the JSON contract (see auditJson): the pack that judged, and how long it took. */
+  pack?: { name: string; version: string; startupMs: number; durationMs: number };
+}
+
+export interface AuditInput {
+  label: string;
+  state: StateFile;
+}
+
+export interface AuditOptions {
+  /** The policy pack directory (default: the repository's policies/). */
+  packDir?: string;
+  /** A pack already started (not closed by the audit): lets callers audit many times with one process. */
+  client?: PolicyPackClient;
+  /** Policy config overrides, as `--policy-pack-config` would give them. */
+  config?: PolicyPackConfig;
+}
+
+export const DEFAULT_PACK_DIR = path.join(PROJECT_ROOT, "policies");
+
+/** The state file is not something the audit can read. */
+export class AuditInputError extends Error {}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+const NODE_COMPONENT_PREFIX = "zipnet:node:";
+
+/** Resource types whose survival keeps a node's secrets: VMs, disks, snapshots, disk keys. */
+const NODE_SECRET_HOLDERS = new Set([
+  "gcp:compute/disk:Disk",
+  "gcp:compute/regionDisk:RegionDisk",
+  "gcp:compute/snapshot:Snapshot",
+  "gcp:compute/image:Image",
+  "gcp:kms/cryptoKey:CryptoKey",
+  "azure-native:compute:Disk",
+  "azure-native:compute:Snapshot",
+  "azure-native:keyvault:Key",
+  "azure:compute/managedDisk:ManagedDisk",
+  "azure:keyvault/key:Key",
+  "aws:ebs/volume:Volume",
+  "aws:ebs/snapshot:Snapshot",
+  "aws:kms/key:Key",
+]);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Checks the shape of a `pulumi stack export` (v3) / `plan --json` document. */
+export function asStateFile(doc: unknown, label: string): StateFile {
+  if (!isObject(doc)) throw new AuditInputError(`${label}: expected a JSON object (a \`pulumi stack export\` or \`plan --json\` file), found ${Array.isArray(doc) ? "an array" : typeof doc}`);
+  const deployment = doc.deployment;
+  if (!isObject(deployment) || !Array.isArray(deployment.resources)) {
+    throw new AuditInputError(`${label}: expected a \`pulumi stack export\` or \`plan --json\` file with deployment.resources, found ${Object.keys(doc).slice(0, 5).join(", ") || "an empty object"}`);
+  }
+  if (doc.version !== undefined && doc.version !== 3) {
+    throw new AuditInputError(`${label}: expected a version 3 deployment, found version ${JSON.stringify(doc.version)}`);
+  }
+  deployment.resources.forEach((r, i) => {
+    if (!isObject(r) || typeof r.urn !== "string" || typeof r.type !== "string") {
+      throw new AuditInputError(`${label}: deployment.resources[${i}]: expected a resource with urn and type, found ${JSON.stringify(r)?.slice(0, 80)}`);
+    }
+  });
+  return doc as unknown as StateFile;
+}
+
+/** Resources of a state the engine would still know (an export also lists pending deletions). */
+function liveResources(state: StateFile): StateResource[] {
+  return state.deployment.resources.filter((r) => !(r as { delete?: boolean }).delete);
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** One state resource as the engine describes it to an analyzer. */
+export function toAnalyzerResource(r: StateResource, byUrn: Map<string, StateResource>): AnalyzerResource {
+  const extra = r as StateResource & Record<string, unknown>;
+  const provider = providerOf(r.provider, byUrn);
+  const timeouts = isObject(extra.customTimeouts) ? extra.customTimeouts : undefined;
+  const propertyDependencies: Record<string, string[]> = {};
+  if (isObject(extra.propertyDependencies)) {
+    for (const [k, v] of Object.entries(extra.propertyDependencies)) propertyDependencies[k] = strings(v);
+  }
+  return {
+    urn: r.urn,
+    type: r.type,
+    properties: propsOf(r),
+    options: {
+      protect: Boolean(r.protect),
+      ignoreChanges: strings(extra.ignoreChanges),
+      ...(typeof extra.deleteBeforeReplace === "boolean" ? { deleteBeforeReplace: extra.deleteBeforeReplace } : {}),
+      additionalSecretOutputs: strings(extra.additionalSecretOutputs),
+      aliases: strings(extra.aliases),
+      customTimeouts: {
+        create: typeof timeouts?.create === "number" ? timeouts.create : 0,
+        update: typeof timeouts?.update === "number" ? timeouts.update : 0,
+        delete: typeof timeouts?.delete === "number" ? timeouts.delete : 0,
+      },
+      ...(r.parent ? { parent: r.parent } : {}),
+    },
+    ...(provider
+      ? {
+          provider: {
+            type: provider.type,
+            name: provider.urn.slice(provider.urn.lastIndexOf("::") + 2),
+            urn: provider.urn,
+            properties: propsOf(provider),
+          },
+        }
+      : {}),
+    ...(r.parent ? { parent: r.parent } : {}),
+    dependencies: strings(r.dependencies),
+    propertyDependencies,
+  };
+}
+
+/** The state-only check: a node's VM, disk or disk key that `retainOnDelete` keeps alive. */
+export function retainedNodeResources(resources: StateResource[]): AuditViolation[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const nodeOf = (r: StateResource): string | undefined => {
+    const label = zipnetLabels(propsOf(r))[LABEL_NODE];
+    if (label) return label;
+    for (let p = r.parent ? byUrn.get(r.parent) : undefined, depth = 0; p && depth < 20; p = p.parent ? byUrn.get(p.parent) : undefined, depth++) {
+      if (p.type.startsWith(NODE_COMPONENT_PREFIX)) return p.urn.slice(p.urn.lastIndexOf("::") + 2);
+    }
+    return undefined;
+  };
+  const out: AuditViolation[] = [];
+  for (const r of resources) {
+    if (!r.retainOnDelete || !(isVmType(r.type) || NODE_SECRET_HOLDERS.has(r.type))) continue;
+    const node = nodeOf(r);
+    if (!node) continue;
+    out.push({
+      policy: "committee.disk-wipe:retain-on-delete",
+      checklist: "committee.disk-wipe",
+      level: "mandatory",
+      urn: r.urn,
+      message: `${r.urn.slice(r.urn.lastIndexOf("::") + 2)} (node ${node}): retainOnDelete: expected unset (a node's ${r.type.split(":").pop()} must die with the node), found true`,
+    });
+  }
+  return out;
+}
+
+/** Every string a secret holds (and the strings inside JSON-encoded secret strings). */
+function secretStrings(value: unknown, inSecret: boolean, out: Set<string>): void {
+  if (typeof value === "string") {
+    if (!inSecret || value.length < 6 || value === "[redacted]") return;
+    out.add(value);
+    const t = value.trim();
+    if (t.startsWith("{") || t.startsWith("[")) {
+      try {
+        secretStrings(JSON.parse(t), true, out);
+      } catch {
+        /* not JSON */
+      }
+    }
+    return;
+  }
+  if (Array.isArray(value)) return value.forEach((v) => secretStrings(v, inSecret, out));
+  if (!isObject(value)) return;
+  if (value[SIG_KEY] === SECRET_SIG) {
+    secretStrings(value.value, true, out);
+    secretStrings(value.plaintext, true, out);
+    return;
+  }
+  for (const v of Object.values(value)) secretStrings(v, inSecret, out);
+}
+
+function scrubber(states: AuditInput[]): (text: string) => string {
+  const found = new Set<string>();
+  for (const { state } of states) for (const r of state.deployment.resources) secretStrings([r.inputs, r.outputs], false, found);
+  const secrets = [...found].sort((a, b) => b.length - a.length);
+  if (!secrets.length) return (text) => text;
+  return (text) => secrets.reduce((t, s) => (t.includes(s) ? t.split(s).join("[secret]") : t), text);
+}
+
+function checklistOf(policyName: string): string {
+  return policyName.split(":")[0];
+}
+
+/** A diagnostic's message without the policy description the SDK prepends to string reports. */
+function messageOf(d: Diagnostic): string {
+  const prefix = `${d.description}\n`;
+  const message = d.description && d.message.startsWith(prefix) ? d.message.slice(prefix.length) : d.message;
+  return message.trim() || d.description;
+}
+
+function toViolation(d: Diagnostic, fallbackUrn: string): AuditViolation {
+  return {
+    policy: d.policyName,
+    checklist: checklistOf(d.policyName),
+    level: d.enforcementLevel === "mandatory" || d.enforcementLevel === "remediate" ? "mandatory" : "advisory",
+    urn: d.urn || fallbackUrn,
+    message: messageOf(d),
+  };
+}
+
+/** A policy that threw fails the preview in the CLI; the audit records it as a mandatory violation. */
+function errorViolation(err: AnalyzerCallError, fallbackUrn: string): AuditViolation {
+  const m = err.details.match(/policy '([^']+)' from policy pack/);
+  const policy = m ? m[1] : "policy-pack:error";
+  const lines = err.details.split("\n").filter((l) => l.trim() && !/^\s+at /.test(l));
+  return {
+    policy,
+    checklist: checklistOf(policy),
+    level: "mandatory",
+    urn: err.urn || fallbackUrn,
+    message: `${err.method} failed, the policy threw: ${lines.slice(0, 3).join(" | ").slice(0, 500)}`,
+  };
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Analyzes one state: every resource but the stack, then the whole stack once. */
+async function analyzeState(client: PolicyPackClient, state: StateFile, fallbackUrn: string): Promise<{ violations: AuditViolation[]; analyzed: number }> {
+  const resources = liveResources(state);
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const wire = resources.map((r) => toAnalyzerResource(r, byUrn));
+  const { stack, project } = stackOfUrn(resources[0]?.urn ?? "");
+  try {
+    await client.configureStack({ stack, project, dryRun: true });
+  } catch (err) {
+    // Packs built on an older @pulumi/policy do not implement ConfigureStack (UNIMPLEMENTED): the CLI goes on too.
+    if (!(err instanceof AnalyzerCallError && err.code === 12)) throw err;
+  }
+
+  const violations: AuditViolation[] = [];
+  const perResource = wire.filter((r) => r.type !== STACK_TYPE);
+  const results = await mapLimit(perResource, 8, async (r): Promise<AnalyzeResult | AnalyzerCallError> => {
+    try {
+      return await client.analyze(r);
+    } catch (err) {
+      if (err instanceof AnalyzerCallError) return err;
+      throw err;
+    }
+  });
+  results.forEach((res, i) => {
+    if (res instanceof AnalyzerCallError) violations.push(errorViolation(res, perResource[i].urn));
+    else for (const d of res.diagnostics) violations.push(toViolation(d, perResource[i].urn));
+  });
+  try {
+    const res = await client.analyzeStack(wire);
+    for (const d of res.diagnostics) violations.push(toViolation(d, fallbackUrn));
+  } catch (err) {
+    if (!(err instanceof AnalyzerCallError)) throw err;
+    violations.push(errorViolation(err, fallbackUrn));
+  }
+  return { violations, analyzed: perResource.length };
+}
+
+// --- checklist statuses -------------------------------------------------------------------
+
+const CLIENT_TDX_ITEMS = new Set(["client.mrtd-allowlist", "client.reproducible", "client.quote-expiry-monitored", "client.rebuild-cadence"]);
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** Why an item cannot apply to an instance, or undefined when it applies. */
+function notApplicableReason(id: string, inst: InstanceFacts): string | undefined {
+  const tdx = isObject(inst.record?.tdx) ? inst.record.tdx : {};
+  if (id === "devtest.host-trusted" && inst.posture === "production") return "production posture: clients run in TDX";
+  if (inst.posture === "devtest") {
+    if (CLIENT_TDX_ITEMS.has(id) && list(tdx.clientMrtds).length === 0) return "devtest without client TDX (no client MR_TDs)";
+    if (id === "identity.mrtd-published" && list(tdx.committeeMrtds).length === 0) return "devtest without committee MR_TDs";
+  }
+  return undefined;
+}
+
+function attestationOf(id: string, inst: InstanceFacts): string | undefined {
+  const attestations = isObject(inst.record?.attestations) ? inst.record.attestations : {};
+  const a = attestations[id];
+  if (!isObject(a)) return undefined;
+  const link = typeof a.link === "string" && a.link ? ` (${a.link})` : "";
+  return `${inst.name}: attested ${JSON.stringify(String(a.statement ?? ""))} by ${String(a.by ?? "?")} on ${String(a.date ?? "?")}${link}`;
+}
+
+function acknowledges(id: string, inst: InstanceFacts): boolean {
+  return strings(inst.record?.acknowledgedRisks).includes(id);
+}
+
+/** What the posture record itself says about an item, beyond attestations (short, per instance). */
+function recordEvidence(id: string, inst: InstanceFacts): string | undefined {
+  const rec = inst.record;
+  if (!rec) return undefined;
+  const nodes = list(rec.nodes).filter(isObject);
+  const perNode = (field: string) => nodes.map((n) => `${String(n.id)} ${typeof n[field] === "string" && n[field] ? String(n[field]) : "(none)"}`).join("; ");
+  switch (id) {
+    case "secret.rotation": {
+      const rotation = isObject(rec.rotation) ? rec.rotation : {};
+      const epoch = rotation.committeeEpoch !== undefined ? `committee epoch ${String(rotation.committeeEpoch)}, ` : "";
+      return `${inst.name}: ${epoch}last rotation rehearsal ${typeof rotation.lastRehearsal === "string" && rotation.lastRehearsal ? rotation.lastRehearsal : "(none)"}`;
+    }
+    case "secret.access-audited": {
+      const vault = isObject(rec.vault) ? rec.vault : {};
+      const existing = isObject(vault.existingAudit) ? vault.existingAudit : undefined;
+      return `${inst.name}: Vault audit device ${String(vault.auditDevice ?? "?")}${existing ? ` (${String(existing.device)}, attested by ${String(existing.by)} on ${String(existing.date)})` : ""}`;
+    }
+    case "ops.ticket-revocation":
+      return nodes.length ? `${inst.name}: node operators (who revoke by stopping their node): ${perNode("operator")}` : undefined;
+    case "ops.oncall":
+      return nodes.length ? `${inst.name}: on-call: ${perNode("oncall")}` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const MAX_VIOLATION_EVIDENCE = 12;
+
+function checklistEntries(
+  instances: InstanceFacts[],
+  violations: AuditViolation[],
+  info: AnalyzerInfo,
+  effective: EffectivePolicyConfig,
+  analyzed: number,
+  retainChecked: number,
+): ChecklistEntry[] {
+  return CHECKLIST.map((item: ChecklistItem): ChecklistEntry => {
+    const evidence: string[] = [];
+    const mine = violations.filter((v) => v.checklist === item.id);
+    const mandatory = mine.filter((v) => v.level === "mandatory");
+    const policies = info.policies.filter((p) => checklistOf(p.name) === item.id && effective[p.name]?.enforcementLevel !== "disabled");
+    evidence.push(
+      policies.length
+        ? `policies (${info.name}@${info.version}, ${analyzed} resources): ${policies.map((p) => `${p.name} [${p.kind}, ${effective[p.name]?.enforcementLevel ?? p.enforcementLevel}]`).join(", ")}`
+        : `no policy for this item in ${info.name}@${info.version}`,
+    );
+    if (item.id === "identity.instance-unique") evidence.push(`audit: compared the names of ${instances.length} instance(s) per universe`);
+    if (item.id === "scope.per-instance") {
+      const domains = instances.reduce((n, i) => n + i.domains.length, 0);
+      const stores = instances.reduce((n, i) => n + i.stores.length, 0);
+      evidence.push(`audit: compared ${domains} node fault domain(s) and ${stores} Vault secret store(s) across ${instances.length} instance(s)`);
+    }
+    if (item.id === "committee.disk-wipe") evidence.push(`audit: retainOnDelete checked on ${retainChecked} node VM/disk/key resource(s) in the state`);
+
+    const applicable: InstanceFacts[] = [];
+    for (const inst of instances) {
+      const reason = notApplicableReason(item.id, inst);
+      if (reason) evidence.push(`${inst.name}: not applicable (${reason})`);
+      else applicable.push(inst);
+    }
+    let covered = applicable.length > 0;
+    for (const inst of applicable) {
+      const attested = attestationOf(item.id, inst);
+      if (attested) evidence.push(attested);
+      const said = recordEvidence(item.id, inst);
+      if (said) evidence.push(said);
+      if (item.mechanism === "acknowledge" || acknowledges(item.id, inst)) {
+        if (acknowledges(item.id, inst)) evidence.push(`${inst.name}: acknowledged (acknowledgedRisks)`);
+        else evidence.push(`${inst.name}: not acknowledged`);
+      }
+      if (item.mechanism === "attest" && !attested) evidence.push(`${inst.name}: no attestation`);
+      if (item.mechanism === "attest" && !attested) covered = false;
+      if (item.mechanism === "acknowledge" && !acknowledges(item.id, inst)) covered = false;
+    }
+    for (const v of mine.slice(0, MAX_VIOLATION_EVIDENCE)) evidence.push(`${v.level}: ${v.policy}: ${v.message}`);
+    if (mine.length > MAX_VIOLATION_EVIDENCE) evidence.push(`... and ${mine.length - MAX_VIOLATION_EVIDENCE} more violation(s)`);
+
+    let status: ChecklistStatus;
+    if (mandatory.length) status = "fail";
+    else if (!applicable.length) status = "not-applicable";
+    else if (item.mechanism === "attest" && covered) status = "attested";
+    else if (item.mechanism === "acknowledge" && covered) status = "acknowledged";
+    else status = "pass";
+    return { id: item.id, status, evidence };
+  });
+}
+
+const LEVEL_ORDER = { mandatory: 0, advisory: 1 } as const;
+
+function sortViolations(violations: AuditViolation[]): AuditViolation[] {
+  const order = new Map(CHECKLIST.map((c, i) => [c.id, i]));
+  return violations
+    .map((v, i) => ({ v, i }))
+    .sort(
+      (a, b) =>
+        (order.get(a.v.checklist) ?? 999) - (order.get(b.v.checklist) ?? 999) ||
+        LEVEL_ORDER[a.v.level] - LEVEL_ORDER[b.v.level] ||
+        a.i - b.i,
+    )
+    .map(({ v }) => v);
+}
+
+/**
+ * Audits the given states with the policy pack (spawned once for all of them, unless a client
+ * is given) and the cross-instance and state-only checks.
+ */
+export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {}): Promise<AuditResult> {
+  if (!inputs.length) throw new AuditInputError("nothing to audit: no state given");
+  const started = Date.now();
+  const checked = inputs.map(({ label, state }) => ({ label, state: asStateFile(state, label) }));
+  const scrub = scrubber(checked);
+  const client = opts.client ?? (await startPolicyPack(opts.packDir ?? DEFAULT_PACK_DIR));
+  try {
+    const info = await client.getAnalyzerInfo();
+    const effective = await client.configure(opts.config ?? {});
+    const facts: InstanceFacts[] = [];
+    const violations: AuditViolation[] = [];
+    let analyzed = 0;
+    let retainChecked = 0;
+    for (const { label, state } of checked) {
+      const resources = liveResources(state);
+      const f = instanceFacts(label, resources);
+      facts.push(f);
+      const res = await analyzeState(client, state, f.urn);
+      analyzed += res.analyzed;
+      violations.push(...res.violations);
+      violations.push(...retainedNodeResources(resources));
+      retainChecked += resources.filter((r) => isVmType(r.type) || NODE_SECRET_HOLDERS.has(r.type)).length;
+    }
+    violations.push(...crossInstanceViolations(facts));
+    const clean = sortViolations(violations).map((v) => ({ ...v, message: scrub(v.message) }));
+    return {
+      instances: facts.map((f) => f.name),
+      resources: analyzed,
+      violations: clean,
+      checklist: checklistEntries(facts, clean, info, effective, analyzed, retainChecked).map((e) => ({ ...e, evidence: e.evidence.map(scrub) })),
+      pack: { name: info.name, version: info.version, startupMs: client.startupMs, durationMs: Date.now() - started },
+    };
+  } finally {
+    if (!opts.client) await client.close();
+  }
+}
+
+/**
+ * The plan's state with the secret values the program produced (not the redacted ones
+ * `plan --json` writes), so the pack can compare actual secret values. Never write it out.
+ */
+export function unredactedPlanState(plan: Plan): StateFile {
+  const resources = plan.state.deployment.resources.map((r, i) => {
+    const recorded = plan.resources[i];
+    if (!recorded || recorded.urn !== r.urn) throw new Error(`plan state and registrations disagree at ${i}: ${r.urn}`);
+    return { ...r, inputs: recorded.inputs };
+  });
+  return { ...plan.state, deployment: { ...plan.state.deployment, resources } };
+}
+
+/** Audits a plan in memory (secrets unredacted for the pack; nothing unredacted leaves). */
+export function auditPlan(plan: Plan, opts: AuditOptions = {}): Promise<AuditResult> {
+  return auditStates([{ label: plan.stack, state: unredactedPlanState(plan) }], opts);
+}
+
+/** The JSON the CLI writes: exactly the documented fields. */
+export function auditJson(result: AuditResult): Pick<AuditResult, "instances" | "resources" | "violations" | "checklist"> {
+  return { instances: result.instances, resources: result.resources, violations: result.violations, checklist: result.checklist };
+}
+
+export function mandatoryCount(result: AuditResult): number {
+  return result.violations.filter((v) => v.level === "mandatory").length;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split("\n")
+    .map((l) => prefix + l)
+    .join("\n");
+}
+
+/** The evidence line that best explains an entry's status. */
+function noteFor(entry: ChecklistEntry): string {
+  const find = (re: RegExp) => entry.evidence.find((e) => re.test(e));
+  const byStatus: Record<ChecklistStatus, RegExp> = {
+    fail: /^mandatory: /,
+    attested: /: attested /,
+    acknowledged: /: acknowledged /,
+    "not-applicable": /: not applicable /,
+    pass: /^(advisory: |audit: |.*: (no attestation|not acknowledged)$)/,
+  };
+  return find(byStatus[entry.status]) ?? entry.evidence[0] ?? "";
+}
+
+/** A readable report: violations grouped by checklist id, then the checklist. */
+export function formatAudit(result: AuditResult): string {
+  const lines: string[] = [];
+  const mandatory = mandatoryCount(result);
+  const advisory = result.violations.length - mandatory;
+  const pack = result.pack ? `, policy pack ${result.pack.name}@${result.pack.version}` : "";
+  lines.push(`audit: ${result.instances.length} instance(s) (${result.instances.join(", ")}), ${result.resources} resources${pack}`);
+  lines.push("");
+  if (!result.violations.length) lines.push("violations: none");
+  else {
+    lines.push(`violations: ${mandatory} mandatory, ${advisory} advisory`);
+    const groups = new Map<string, AuditViolation[]>();
+    for (const v of result.violations) groups.set(v.checklist, [...(groups.get(v.checklist) ?? []), v]);
+    for (const [id, vs] of groups) {
+      lines.push(`  ${id}`);
+      for (const v of vs) {
+        lines.push(`    ${v.level === "mandatory" ? "MANDATORY" : "advisory "} ${v.policy}  ${v.urn}`);
+        lines.push(indent(v.message, "        "));
+      }
+    }
+  }
+  lines.push("");
+  lines.push("checklist:");
+  const width = Math.max(...result.checklist.map((c) => c.id.length));
+  for (const c of result.checklist) {
+    const note = noteFor(c);
+    const short = note.length > 110 ? `${note.slice(0, 107)}...` : note;
+    lines.push(`  ${c.id.padEnd(width)}  ${c.status.padEnd(14)}  ${short}`);
+  }
+  const counts = new Map<string, number>();
+  for (const c of result.checklist) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
+  lines.push("");
+  lines.push(`  ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
+  lines.push(mandatory ? `\nFAILED: ${mandatory} mandatory violation(s)` : "\npassed: no mandatory violations");
+  return lines.join("\n");
+}
