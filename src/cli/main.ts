@@ -2,7 +2,9 @@
  * `npm run infra -- <command>`: the offline main job. No Pulumi CLI, no credentials, no network.
  *
  *   plan  --stack NAME | --config-file PATH  [--json FILE] [--audit-json FILE] [--no-audit]
- *   audit --state FILE [--state FILE ...]  [--json FILE] [--policy-pack DIR]
+ *         [--report DIR [--publication-key FILE]]
+ *   audit --state FILE [--state FILE ...]  [--json FILE] [--policy-pack DIR] [--report DIR]
+ *   verify-publication FILE SIG PUBKEY
  *
  * `plan` builds the plan under the mock engine and audits it in memory (the policy pack sees
  * the real secret values; only the redacted plan is ever written). `audit` judges `pulumi stack
@@ -14,10 +16,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
+import { loadInstance } from "../config/load";
 import { readStackConfig, stackFilePath, stackNameOf } from "../config/stackFile";
-import { ConfigError, parseInstanceConfig } from "../config/validate";
-import { PolicyPackStartError } from "../offline/analyzer";
-import { AuditInputError, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
+import { ConfigError } from "../config/validate";
+import { verifyPublication } from "../deployRecord/publication";
+import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
+import { INSTANCE_TYPE } from "../offline/crossInstance";
+import type { StateFile } from "../offline/stateFile";
+import { KeyFileError, reportInput, writePlanRecord, writeReport, type RecordFacts } from "./deployRecord";
+import { AuditInputError, DEFAULT_PACK_DIR, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { planInstance, summarize } from "../offline/plan";
 
 export const EXIT_OK = 0;
@@ -43,14 +50,18 @@ interface PlanOptions {
   auditJson?: string;
   audit: boolean;
   policyPack?: string;
+  report?: string;
+  publicationKey?: string;
 }
 
 async function plan(opts: PlanOptions): Promise<number> {
   if (!opts.stack === !opts.configFile) throw new UsageError("plan needs exactly one of --stack NAME or --config-file PATH");
-  if (!opts.audit && opts.auditJson) throw new UsageError("--audit-json needs the audit: drop --no-audit");
+  if (!opts.audit && (opts.auditJson || opts.report)) throw new UsageError("--audit-json and --report need the audit: drop --no-audit");
+  if (opts.publicationKey && !opts.report) throw new UsageError("--publication-key signs the publication --report writes: add --report DIR");
   const file = opts.configFile ? path.resolve(opts.configFile) : stackFilePath(opts.stack!);
   const stack = opts.stack ?? stackNameOf(file);
-  const config = parseInstanceConfig(readStackConfig(file));
+  // The signed PeerId registry lives beside the stack file.
+  const config = loadInstance(readStackConfig(file), path.dirname(file));
   const result = await planInstance(config, stack);
   process.stdout.write(`${summarize(result)}\n`);
   if (opts.json) {
@@ -71,6 +82,10 @@ async function plan(opts: PlanOptions): Promise<number> {
     writeJson(opts.auditJson, auditJson(audit));
     process.stdout.write(`\naudit written to ${opts.auditJson}\n`);
   }
+  if (opts.report) {
+    const files = writePlanRecord(opts.report, config, audit, `offline plan of stack ${stack}`, opts.publicationKey);
+    process.stdout.write(`\ndeploy record written: ${files.join(", ")}\n`);
+  }
   return auditExit(audit);
 }
 
@@ -78,6 +93,35 @@ interface AuditOptions {
   state: string[];
   json?: string;
   policyPack?: string;
+  report?: string;
+}
+
+/** The posture record a state carries (the ZipnetInstance component's inputs). */
+function recordFacts(state: StateFile, fallbackName: string): RecordFacts {
+  const record = state.deployment.resources.find((r) => r.type === INSTANCE_TYPE);
+  const facts = (record?.inputs ?? record?.outputs ?? {}) as Partial<RecordFacts>;
+  return {
+    name: typeof facts.name === "string" ? facts.name : fallbackName,
+    posture: typeof facts.posture === "string" ? facts.posture : "unknown (no posture record)",
+    attestations: facts.attestations ?? {},
+    acknowledgedRisks: Array.isArray(facts.acknowledgedRisks) ? facts.acknowledgedRisks : [],
+  };
+}
+
+/** One report per instance, each from that instance's own audit (one pack process for all). */
+async function writeAuditReports(dir: string, inputs: { label: string; state: StateFile }[], packDir?: string): Promise<string[]> {
+  const client = await startPolicyPack(packDir ?? DEFAULT_PACK_DIR);
+  try {
+    const files: string[] = [];
+    for (const input of inputs) {
+      const result = await auditStates([input], { client });
+      const facts = recordFacts(input.state, result.instances[0] ?? path.basename(input.label));
+      files.push(...writeReport(path.join(dir, facts.name), reportInput(result, facts, input.label)));
+    }
+    return files;
+  } finally {
+    await client.close();
+  }
 }
 
 function readState(file: string) {
@@ -105,7 +149,30 @@ async function audit(opts: AuditOptions): Promise<number> {
     writeJson(opts.json, auditJson(result));
     process.stdout.write(`\naudit written to ${opts.json}\n`);
   }
+  if (opts.report) {
+    const files = await writeAuditReports(opts.report, inputs, opts.policyPack);
+    process.stdout.write(`\nposture reports written: ${files.join(", ")}\n`);
+  }
   return auditExit(result);
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Exit 0 when the signature verifies, 1 when it does not, 2 when an input cannot be read. */
+function verify(file: string, sig: string, pubkey: string): number {
+  const result = verifyPublication(readFileSync(file), readText(sig, "signature").trim(), readText(pubkey, "public key"));
+  if (result.ok) {
+    process.stdout.write(`ok: ${file} is signed by ${pubkey}: instance ${result.publication.instance} (${result.publication.posture}), ${result.publication.committeeMrtds.length} committee MR_TD(s), ${result.publication.clientMrtds.length} client MR_TD(s)\n`);
+    return EXIT_OK;
+  }
+  process.stdout.write(`NOT VERIFIED: ${file}: ${result.reason}\n`);
+  return EXIT_VIOLATIONS;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -126,6 +193,8 @@ export function buildCli(): Command {
     .option("--audit-json <file>", "write the audit result as JSON")
     .option("--no-audit", "skip the policy-pack audit of the plan")
     .option("--policy-pack <dir>", "the policy pack to audit with (default: policies/)")
+    .option("--report <dir>", "write the deploy record: posture report (Markdown, HTML), publication.json, alerts.rules.yml")
+    .option("--publication-key <file>", "Ed25519 private key (PKCS8 PEM or base64 seed) that signs publication.json")
     .action(async (opts: PlanOptions) => {
       process.exitCode = await plan(opts);
     });
@@ -135,8 +204,19 @@ export function buildCli(): Command {
     .option("--state <file>", "a state file; repeat for several instances", collect, [] as string[])
     .option("--json <file>", "write the audit result as JSON")
     .option("--policy-pack <dir>", "the policy pack to audit with (default: policies/)")
+    .option("--report <dir>", "write a posture report per instance under <dir>/<instance>/")
     .action(async (opts: AuditOptions) => {
       process.exitCode = await audit(opts);
+    });
+  cli
+    .command("verify-publication")
+    .description("verify a publication.json against its detached Ed25519 signature")
+    .argument("<file>", "publication.json")
+    .argument("<sig>", "its signature file (base64)")
+    .argument("<pubkey>", "the publisher's public key (SPKI PEM or base64 of 32 bytes)")
+    .action((file: string, sig: string, pubkey: string) => {
+      if (!readText(file, "publication")) throw new UsageError(`${file} is empty`);
+      process.exitCode = verify(file, sig, pubkey);
     });
   return cli;
 }
@@ -151,7 +231,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     process.exitCode = undefined;
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError || err instanceof KeyFileError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
     }
