@@ -305,7 +305,7 @@ describe("CLI exit codes", () => {
       [["audit", "--state", wrongShape], /expected a `pulumi stack export` or `plan --json` file with deployment\.resources/],
       [["audit", "--state", writeState("ok.json", preview.state), "--policy-pack", path.join(tmp, "no-pack")], /is not a policy pack: no package\.json/],
       [["audit", "--bogus"], /unknown option/],
-      [["plan", "--stack", "acme.preview", "--no-audit", "--audit-json", "x.json"], /--audit-json needs the audit/],
+      [["plan", "--stack", "acme.preview", "--no-audit", "--audit-json", "x.json"], /--audit-json and --report need the audit/],
     ];
     for (const [args, message] of cases) {
       const r = await run(args);

@@ -92,6 +92,7 @@ export class ZipnetInstance extends pulumi.ComponentResource {
     }
 
     this.instanceName = pulumi.output(config.name);
-    this.registerOutputs({ instanceName: this.instanceName, nodes: this.nodes });
+    // The posture record is also an output: the CLI gives stack policies components' outputs.
+    this.registerOutputs({ instanceName: this.instanceName, nodes: this.nodes, postureRecord: postureRecord(config) });
   }
 }

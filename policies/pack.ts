@@ -1,0 +1,112 @@
+/**
+ * The zipnet posture policy pack: every policy, and a pure catalog of them for the offline
+ * audit and the report. Importing this module starts nothing (no gRPC server, no cloud SDK):
+ * only index.ts constructs the PolicyPack.
+ */
+import { CHECKLIST } from "../src/contract/checklist";
+import * as aggregator from "./src/aggregator";
+import * as attestations from "./src/attestations";
+import * as audit from "./src/audit";
+import * as client from "./src/client";
+import * as committee from "./src/committee";
+import * as devtest from "./src/devtest";
+import * as identity from "./src/identity";
+import * as network from "./src/network";
+import * as ops from "./src/ops";
+import * as scope from "./src/scope";
+import * as secrets from "./src/secrets";
+import type { ZipnetPolicy } from "./src/core/policy";
+
+export type { ZipnetPolicy } from "./src/core/policy";
+export { setClock, setErrorHook } from "./src/core/policy";
+
+export const PACK_NAME = "zipnet-posture";
+
+/** Every policy of the pack, in checklist order: each production policy followed by its `:devtest` twin. */
+export const ALL_POLICIES: ZipnetPolicy[] = [
+  identity.instanceName, identity.instanceNameDevtest,
+  identity.instanceNameStack, identity.instanceNameStackDevtest,
+  identity.instanceUnique, identity.instanceUniqueDevtest,
+  attestations.universe, attestations.universeDevtest,
+  identity.mrtdPublished, identity.mrtdPublishedDevtest,
+  secrets.committeeInManager, secrets.committeeInManagerDevtest,
+  secrets.committeeValueLeak, secrets.committeeValueLeakDevtest,
+  secrets.committeeUnique, secrets.committeeUniqueDevtest,
+  secrets.rotation, secrets.rotationDevtest,
+  secrets.accessAudited, secrets.accessAuditedDevtest,
+  attestations.accessReview, attestations.accessReviewDevtest,
+  committee.faultDomains, committee.faultDomainsDevtest,
+  committee.committeeSize, committee.committeeSizeDevtest,
+  committee.faultDomainAdvice,
+  committee.tdx, committee.tdxDevtest,
+  committee.tdxImage, committee.tdxImageDevtest,
+  committee.nodeSecret, committee.nodeSecretDevtest,
+  committee.ingress, committee.ingressDevtest,
+  committee.diskWipe, committee.diskWipeDevtest,
+  committee.diskWipeStack, committee.diskWipeStackDevtest,
+  aggregator.noCommitteeSecret, aggregator.noCommitteeSecretDevtest,
+  aggregator.noCommitteeSecretVault, aggregator.noCommitteeSecretVaultDevtest,
+  aggregator.hardened,
+  aggregator.hardenedIngress,
+  aggregator.ownIdentity, aggregator.ownIdentityDevtest,
+  attestations.reproducible, attestations.reproducibleDevtest,
+  client.mrtdAllowlist, client.mrtdAllowlistDevtest,
+  attestations.quoteExpiry, attestations.quoteExpiryDevtest,
+  attestations.rebuildCadence, attestations.rebuildCadenceDevtest,
+  attestations.hostTrusted,
+  devtest.minParticipants, devtest.minParticipantsDevtest,
+  devtest.notProduction,
+  devtest.notProductionRecord,
+  devtest.notProductionName,
+  network.egressRelays, network.egressRelaysDevtest,
+  network.ntp, network.ntpDevtest,
+  network.metricsPrivate, network.metricsPrivateDevtest,
+  network.metricsPrivateRecord, network.metricsPrivateRecordDevtest,
+  audit.broadcastArchive,
+  audit.peerRegistry,
+  ops.oncall, ops.oncallDevtest,
+  attestations.breakGlass, attestations.breakGlassDevtest,
+  attestations.ticketRevocation, attestations.ticketRevocationDevtest,
+  attestations.irohMetadata,
+  attestations.crossInstanceCorrelation,
+  attestations.messageLength,
+  attestations.participantDisclosure,
+  scope.perInstance, scope.perInstanceDevtest,
+];
+
+export interface PolicyCatalogEntry {
+  /** Wire name: `<checklist id>[:<aspect>][:devtest]`. */
+  name: string;
+  checklistId: string;
+  enforcementLevel: "advisory" | "mandatory" | "remediate" | "disabled";
+  description: string;
+  kind: "resource" | "stack";
+}
+
+/** The pack's policies as plain data (what the audit and the report print). */
+export const POLICY_CATALOG: readonly PolicyCatalogEntry[] = ALL_POLICIES.map((p) => ({
+  name: p.name,
+  checklistId: p.checklistId,
+  enforcementLevel: p.enforcementLevel ?? "advisory",
+  description: p.description,
+  kind: p.kind,
+}));
+
+/** The checklist id of a diagnostic's policy name. */
+export function checklistIdOf(policyName: string): string {
+  return policyName.split(":")[0];
+}
+
+// Self-check at load: unique names, known checklist ids, every checklist item covered.
+{
+  const ids = new Set(CHECKLIST.map((c) => c.id));
+  const names = new Set<string>();
+  for (const p of ALL_POLICIES) {
+    if (names.has(p.name)) throw new Error(`zipnet-posture: duplicate policy name ${p.name}`);
+    names.add(p.name);
+    if (!ids.has(p.checklistId) || checklistIdOf(p.name) !== p.checklistId) throw new Error(`zipnet-posture: policy ${p.name} has checklist id ${p.checklistId}`);
+  }
+  const covered = new Set(ALL_POLICIES.map((p) => p.checklistId));
+  const missing = [...ids].filter((id) => !covered.has(id));
+  if (missing.length) throw new Error(`zipnet-posture: checklist items without a policy: ${missing.join(", ")}`);
+}

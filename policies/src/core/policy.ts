@@ -1,0 +1,271 @@
+/**
+ * Policy factories: every zipnet policy is built here, so every one of them
+ *  - carries its checklist id and a wire name `<checklist id>[:<aspect>][:devtest]`,
+ *  - is split by posture (production: mandatory; devtest: its advisory `:devtest` twin), or
+ *    runs at one level for every posture,
+ *  - never throws: any error inside a check (a TypeError on a missing property, the
+ *    framework's UnknownValueError, ...) means "cannot judge this yet" and is swallowed,
+ *  - reports messages shaped `<resource>: <property path>: expected <...>, found <...>`.
+ * Pure: the policy SDK is imported for types only.
+ */
+import type {
+  EnforcementLevel,
+  PolicyConfigSchema,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { describe } from "./values";
+import { viewOfArgs, type Posture, type ResourceView } from "./resources";
+import { StackModel } from "./model";
+
+export type { Posture };
+
+export interface ChecklistTagged {
+  /** The checklist item (../shared/checklist.md) this policy encodes. */
+  checklistId: string;
+}
+export type ZipnetResourcePolicy = ResourceValidationPolicy & ChecklistTagged & { kind: "resource" };
+export type ZipnetStackPolicy = StackValidationPolicy & ChecklistTagged & { kind: "stack" };
+export type ZipnetPolicy = ZipnetResourcePolicy | ZipnetStackPolicy;
+
+// ---------------------------------------------------------------------------------------------
+// Clock and error hook (both injectable for tests).
+
+let clock: () => Date = () => new Date();
+
+/** Overrides "now" for date checks (tests); call with no argument to restore the real clock. */
+export function setClock(fn?: () => Date): void {
+  clock = fn ?? (() => new Date());
+}
+
+let errorHook: ((policy: string, error: unknown) => void) | undefined;
+
+/** Observes errors a check swallowed (tests assert there are none). */
+export function setErrorHook(fn?: (policy: string, error: unknown) => void): void {
+  errorHook = fn;
+}
+
+function swallow(policy: string, error: unknown): void {
+  const name = (error as { constructor?: { name?: string } })?.constructor?.name;
+  if (name === "UnknownValueError") return; // a value the framework cannot know yet: skip, as the framework does
+  try {
+    errorHook?.(policy, error);
+  } catch {
+    // the hook must not break the pack either
+  }
+}
+
+function safeConfig(get: (() => object) | undefined): Record<string, unknown> {
+  try {
+    return (get?.() as Record<string, unknown>) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function nowFrom(config: Record<string, unknown>): Date {
+  const fixed = config.now;
+  if (typeof fixed === "string" && !Number.isNaN(Date.parse(fixed))) return new Date(fixed);
+  return clock();
+}
+
+/** The policy config every date-aware policy accepts: `now` pins the clock (ISO date). */
+export const NOW_CONFIG: PolicyConfigSchema = {
+  properties: { now: { type: "string", description: "ISO date used as 'now' for date checks (default: the real clock)" } },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Messages.
+
+/** `<subject>: <path>: expected <expected>, found <found>` */
+export function message(subject: string, path: string, expected: string, found: unknown, note?: string): string {
+  const foundText = typeof found === "string" && found.startsWith("\u0000") ? found.slice(1) : describe(found);
+  return `${subject}: ${path}: expected ${expected}, found ${foundText}${note ? ` (${note})` : ""}`;
+}
+
+/** Marks a `found` text as already formatted (not JSON-quoted). */
+export function raw(text: string): string {
+  return `\u0000${text}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Levels and posture scopes.
+
+/**
+ * `split`: `<name>` mandatory for production + `<name>:devtest` advisory for devtest.
+ * `advisory`: one advisory policy for every posture. Or explicit scopes.
+ */
+export type Levels = "split" | "advisory" | Scope[];
+export interface Scope {
+  posture: Posture | "any";
+  level: EnforcementLevel;
+  /** Appended to the name (`:devtest` for twins). */
+  suffix?: string;
+}
+
+function scopesOf(levels: Levels): Scope[] {
+  if (levels === "split") {
+    return [
+      { posture: "production", level: "mandatory" },
+      { posture: "devtest", level: "advisory", suffix: ":devtest" },
+    ];
+  }
+  if (levels === "advisory") return [{ posture: "any", level: "advisory" }];
+  return levels;
+}
+
+function describeFor(base: string, scope: Scope): string {
+  if (scope.posture === "devtest") return `${base} (devtest posture${scope.suffix === ":devtest" ? "" : " only"}: ${scope.level})`;
+  if (scope.posture === "production") return `${base} (production posture: ${scope.level})`;
+  return base;
+}
+
+interface BaseDef {
+  checklistId: string;
+  /** Distinguishes several policies of one checklist item: `<id>:<aspect>`. */
+  aspect?: string;
+  description: string;
+  levels: Levels;
+  configSchema?: PolicyConfigSchema;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource policies.
+
+export interface ResourceContext {
+  posture: Posture;
+  config: Record<string, unknown>;
+  now: Date;
+  /** Reports `<resource>: <path>: expected <expected>, found <found>`. */
+  fail(path: string, expected: string, found: unknown, note?: string): void;
+}
+
+export interface ResourceDef extends BaseDef {
+  /** Type tokens the check applies to (all when omitted). */
+  types?: readonly string[];
+  check(r: ResourceView, ctx: ResourceContext): void;
+}
+
+export function resourcePolicies(def: ResourceDef): ZipnetResourcePolicy[] {
+  const base = def.aspect ? `${def.checklistId}:${def.aspect}` : def.checklistId;
+  return scopesOf(def.levels).map((scope) => {
+    const name = `${base}${scope.suffix ?? ""}`;
+    const validateResource = (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
+      try {
+        if (def.types && !def.types.includes(String(args.type).replace(/^(azure-native:[a-zA-Z]+)\/v\d[\w]*:/, "$1:"))) return;
+        const r = viewOfArgs(args);
+        if (scope.posture !== "any" && r.posture !== scope.posture) return;
+        const config = safeConfig(args.getConfig?.bind(args));
+        const seen = new Set<string>();
+        const ctx: ResourceContext = {
+          posture: r.posture,
+          config,
+          now: nowFrom(config),
+          fail(path, expected, found, note) {
+            const text = message(r.name, path, expected, found, note);
+            if (seen.has(text)) return;
+            seen.add(text);
+            reportViolation(text);
+          },
+        };
+        def.check(r, ctx);
+      } catch (error) {
+        swallow(name, error);
+      }
+    };
+    return {
+      kind: "resource" as const,
+      name,
+      checklistId: def.checklistId,
+      description: describeFor(def.description, scope),
+      enforcementLevel: scope.level,
+      ...(def.configSchema ? { configSchema: def.configSchema } : {}),
+      validateResource,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack policies.
+
+export interface StackContext {
+  config: Record<string, unknown>;
+  now: Date;
+  /**
+   * Reports `<subject>: <path>: expected <expected>, found <found>` against `subject` (its URN
+   * goes with the diagnostic). The posture deciding which twin reports it is `posture`, else the
+   * subject's posture in the model.
+   */
+  fail(subject: ResourceView | undefined, path: string, expected: string, found: unknown, opts?: { posture?: Posture; note?: string; urn?: string }): void;
+  /** Runs `fn`, swallowing (and reporting to the error hook) what it throws: one item's failure never hides the others. */
+  each<T>(items: Iterable<T>, fn: (item: T) => void): void;
+}
+
+// The framework hands every stack policy a fresh resource list, so this cache only helps callers
+// that reuse one list for several policies (tests, benchmarks); entries die with the list.
+const models = new WeakMap<object, StackModel>();
+
+function modelOf(resources: StackValidationArgs["resources"]): StackModel {
+  let m = models.get(resources);
+  if (!m) {
+    m = new StackModel(resources);
+    models.set(resources, m);
+  }
+  return m;
+}
+
+export interface StackDef extends BaseDef {
+  check(m: StackModel, ctx: StackContext): void;
+}
+
+export function stackPolicies(def: StackDef): ZipnetStackPolicy[] {
+  const base = def.aspect ? `${def.checklistId}:${def.aspect}` : def.checklistId;
+  return scopesOf(def.levels).map((scope) => {
+    const name = `${base}${scope.suffix ?? ""}`;
+    const validateStack = (args: StackValidationArgs, reportViolation: ReportViolation): void => {
+      try {
+        const m = modelOf(args.resources ?? []);
+        const config = safeConfig(args.getConfig?.bind(args));
+        const seen = new Set<string>();
+        const ctx: StackContext = {
+          config,
+          now: nowFrom(config),
+          fail(subject, path, expected, found, opts = {}) {
+            const posture = opts.posture ?? (subject ? m.postureOf(subject) : m.defaultPosture());
+            if (scope.posture !== "any" && posture !== scope.posture) return;
+            const text = message(subject?.name ?? m.stackName(), path, expected, found, opts.note);
+            if (seen.has(text)) return;
+            seen.add(text);
+            const urn = opts.urn ?? subject?.urn;
+            if (urn) reportViolation(text, urn);
+            else reportViolation(text);
+          },
+          each(items, fn) {
+            for (const item of items) {
+              try {
+                fn(item);
+              } catch (error) {
+                swallow(name, error);
+              }
+            }
+          },
+        };
+        def.check(m, ctx);
+      } catch (error) {
+        swallow(name, error);
+      }
+    };
+    return {
+      kind: "stack" as const,
+      name,
+      checklistId: def.checklistId,
+      description: describeFor(def.description, scope),
+      enforcementLevel: scope.level,
+      ...(def.configSchema ? { configSchema: def.configSchema } : {}),
+      validateStack,
+    };
+  });
+}
