@@ -6,13 +6,41 @@
 import { LABEL_ROLE } from "../../src/contract/labels";
 import { recordOfView } from "./core/checks";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
-import { ZIPNET_INSTANCE_TYPE, instanceFromLabel } from "./core/resources";
-import { at, isObject, isUnknown, str } from "./core/values";
+import { ZIPNET_INSTANCE_TYPE, instanceFromLabel, type ResourceView } from "./core/resources";
+import { at, containsUnknown, isObject, isUnknown, num, str } from "./core/values";
+
+const S3_BUCKETS = new Set(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]);
+const S3_LOCKS = new Set(["aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"]);
+const GCS_BUCKET = "gcp:storage/bucket:Bucket";
+
+/**
+ * Whether an archive bucket's retention cannot be shortened: S3 with Object Lock on and a default
+ * retention (COMPLIANCE or GOVERNANCE, days or years), or GCS with a retention period.
+ * undefined: cannot judge yet (unknown values).
+ */
+function retained(m: { resources: ResourceView[] }, bucket: ResourceView): boolean | undefined {
+  if (bucket.type === GCS_BUCKET) {
+    const period = at(bucket.props, "retentionPolicy", "retentionPeriod");
+    if (isUnknown(period)) return undefined;
+    return (num(period) ?? 0) > 0;
+  }
+  const lockEnabled = at(bucket.props, "objectLockEnabled");
+  if (isUnknown(lockEnabled)) return undefined;
+  if (lockEnabled !== true) return false;
+  const name = str(at(bucket.props, "bucket"));
+  const locks = m.resources.filter((r) => S3_LOCKS.has(r.type) && (!name || isUnknown(at(r.props, "bucket")) || at(r.props, "bucket") === name));
+  const retentions = locks.map((l) => at(l.props, "rule", "defaultRetention"));
+  if (retentions.some((r) => containsUnknown(r))) return undefined;
+  return retentions.some((retention) => {
+    const mode = str(at(retention, "mode"));
+    return (mode === "COMPLIANCE" || mode === "GOVERNANCE") && ((num(at(retention, "days")) ?? 0) > 0 || (num(at(retention, "years")) ?? 0) > 0);
+  });
+}
 
 export const [broadcastArchive] = stackPolicies({
   checklistId: "audit.broadcast-archive",
   description:
-    "A production instance has its Broadcasts archive: a resource labelled zipnet-role=archive for the instance (the job archiving the Broadcasts collection to durable storage, keyed by instance name). Devtest instances need none.",
+    "A production instance has its Broadcasts archive: a bucket labelled zipnet-role=archive for the instance whose retention cannot be shortened (S3 Object Lock with a default retention, or a GCS retention policy). Devtest instances need none.",
   levels: [{ posture: "production", level: "mandatory" }],
   check(m, ctx) {
     const vms = m.nodeVms();
@@ -24,8 +52,17 @@ export const [broadcastArchive] = stackPolicies({
         });
     ctx.each(instances, (inst) => {
       if (inst.posture !== "production") return;
-      const archive = m.resources.find((r) => r.labels[LABEL_ROLE] === "archive" && (!inst.name || !r.zipnet.instance || instanceFromLabel(r.zipnet.instance) === inst.name));
-      if (!archive) ctx.fail(inst.subject, "resources", `a resource labelled ${LABEL_ROLE}=archive for instance ${inst.name ?? "?"} (the Broadcasts archive)`, raw("none"), { posture: "production" });
+      const buckets = m.resources.filter(
+        (r) =>
+          (S3_BUCKETS.has(r.type) || r.type === GCS_BUCKET) &&
+          r.labels[LABEL_ROLE] === "archive" &&
+          (!inst.name || !r.zipnet.instance || instanceFromLabel(r.zipnet.instance) === inst.name),
+      );
+      const verdicts = buckets.map((b) => retained(m, b));
+      if (verdicts.some((v) => v === true || v === undefined)) return;
+      const expected = `a bucket labelled ${LABEL_ROLE}=archive for instance ${inst.name ?? "?"} with S3 Object Lock retention or a GCS retention policy (the Broadcasts archive)`;
+      if (buckets.length === 0) ctx.fail(inst.subject, "resources", expected, raw("no archive bucket"), { posture: "production" });
+      else for (const b of buckets) ctx.fail(b, "retention", expected, raw("a bucket whose objects can be deleted or overwritten"), { posture: "production" });
     });
   },
 });

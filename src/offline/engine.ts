@@ -98,7 +98,12 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
   if (type.startsWith("aws:")) {
     const service = type.split(":")[1].split("/")[0];
     const extra: Record<string, unknown> = { arn: `arn:aws:${service}:${service === "iam" ? "" : region}:${account}:${name}`, id: name, name };
-    if (type === "aws:iam/role:Role") extra.arn = `arn:aws:iam::${account}:role/${name}`;
+    if (type === "aws:iam/role:Role") extra.arn = `arn:aws:iam::${account}:role/${plain(inputs.name) ?? name}`;
+    if (type === "aws:s3/bucket:Bucket") {
+      // An S3 bucket's id is its name.
+      extra.id = plain(inputs.bucket) ?? name;
+      extra.arn = `arn:aws:s3:::${extra.id}`;
+    }
     if (type === "aws:iam/instanceProfile:InstanceProfile") extra.arn = `arn:aws:iam::${account}:instance-profile/${name}`;
     return extra;
   }

@@ -1,0 +1,177 @@
+/**
+ * Every enforced checklist item, through the real policy pack as the Pulumi CLI runs it (a
+ * spawned process over the Analyzer gRPC protocol): the example plans pass, and one mutation per
+ * item that breaks it is reported as a mandatory violation carrying that item's id.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHECKLIST } from "../src/contract/checklist";
+import { instanceSchema } from "../src/config/schema";
+import { startPolicyPack, type PolicyPackClient } from "../src/offline/analyzer";
+import { DEFAULT_PACK_DIR, auditStates, unredactedPlanState, type AuditResult } from "../src/offline/audit";
+import { planInstance } from "../src/offline/plan";
+import type { StateFile, StateResource } from "../src/offline/stateFile";
+import { examplePlan, rawExample } from "./support/plans";
+
+let pack: PolicyPackClient;
+const states: Record<string, StateFile> = {};
+
+beforeAll(async () => {
+  pack = await startPolicyPack(DEFAULT_PACK_DIR);
+  for (const stack of ["acme.mainnet", "acme.preview"]) states[stack] = unredactedPlanState(await examplePlan(stack));
+}, 120_000);
+
+afterAll(async () => {
+  await pack?.close();
+});
+
+const copy = (state: StateFile): StateFile => structuredClone(state);
+const all = (state: StateFile) => state.deployment.resources;
+const named = (state: StateFile, name: string): StateResource => {
+  const r = all(state).find((x) => x.urn.endsWith(`::${name}`));
+  if (!r) throw new Error(`no resource named ${name}`);
+  return r;
+};
+const inputs = (state: StateFile, name: string): any => named(state, name).inputs;
+const record = (state: StateFile): any => all(state).find((r) => r.type === "zipnet:index:ZipnetInstance")!.inputs;
+/** Rewrites the boot contract (JSON user-data) of a GCP VM. */
+const editBoot = (state: StateFile, vm: string, edit: (contract: any) => void) => {
+  const metadata = inputs(state, vm).metadata;
+  const contract = JSON.parse(metadata["user-data"]);
+  edit(contract);
+  metadata["user-data"] = JSON.stringify(contract);
+};
+const remove = (state: StateFile, pred: (r: StateResource) => boolean) => {
+  state.deployment.resources = all(state).filter((r) => !pred(r));
+};
+
+async function audit(...list: StateFile[]): Promise<AuditResult> {
+  return auditStates(
+    list.map((state, i) => ({ label: `state-${i}`, state })),
+    { client: pack },
+  );
+}
+
+function mandatoryIds(result: AuditResult): string[] {
+  return [...new Set(result.violations.filter((v) => v.level === "mandatory").map((v) => v.checklist))].sort();
+}
+
+interface Mutation {
+  id: string;
+  what: string;
+  build: () => Promise<StateFile[]> | StateFile[];
+}
+
+/** One mainnet mutation: copy, edit, audit alone. */
+const mainnet = (id: string, what: string, edit: (s: StateFile) => void): Mutation => ({
+  id,
+  what,
+  build: () => {
+    const s = copy(states["acme.mainnet"]);
+    edit(s);
+    return [s];
+  },
+});
+
+const MUTATIONS: Mutation[] = [
+  mainnet("identity.instance-name", "a committee VM labelled with a misspelt instance", (s) => (inputs(s, "c1-vm").labels["zipnet-instance"] = "acme_mainet")),
+  mainnet("identity.instance-name", "the boot contract names another instance", (s) => editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_INSTANCE = "acme.mainet"))),
+  { id: "identity.instance-unique", what: "two states of one instance", build: () => [copy(states["acme.mainnet"]), copy(states["acme.mainnet"])] },
+  mainnet("identity.mrtd-published", "no committee MR_TD in the record", (s) => (record(s).tdx.committeeMrtds = [])),
+  mainnet("secret.committee-in-manager", "the committee secret written into user-data", (s) =>
+    editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_COMMITTEE_SECRET = "q3J0c2VjcmV0LXZhbHVlLW9mLTMyLWJ5dGVzLWxvbmc="))),
+  mainnet("secret.committee-unique", "the committee secret kept in a shared mount", (s) => (inputs(s, "secrets-committee").mount = "secret")),
+  mainnet("secret.access-audited", "no audit device", (s) => remove(s, (r) => r.type === "vault:index/audit:Audit")),
+  {
+    id: "committee.fault-domains",
+    what: "two committee servers in one account and region",
+    build: async () => {
+      const raw = rawExample("acme.mainnet");
+      Object.assign(raw.committee[2], { account: "acme-zipnet-c1", region: "us-east4", zone: "us-east4-c" });
+      // The config rules refuse this; a stack from any other source could still build it.
+      const plan = await planInstance(instanceSchema.parse(raw), "acme.mainnet");
+      return [unredactedPlanState(plan)];
+    },
+  },
+  mainnet("committee.tdx", "TDX removed from a GCP committee VM", (s) => delete inputs(s, "c1-vm").confidentialInstanceConfig),
+  mainnet("committee.tdx", "an Azure committee VM without ConfidentialVM", (s) => (inputs(s, "c2-vm").securityProfile.securityType = "TrustedLaunch")),
+  mainnet("committee.node-secret", "a node's policy reads another node's secret", (s) => {
+    const p = inputs(s, "secrets-c1-policy");
+    p.policy += `\npath "zipnet/acme.mainnet/data/nodes/c2" {\n  capabilities = ["read"]\n}\n`;
+  }),
+  mainnet("committee.ingress", "SSH opened to a committee VM", (s) => {
+    const fw = structuredClone(named(s, "c1-fw-iroh"));
+    fw.urn = fw.urn.replace(/c1-fw-iroh$/, "c1-fw-ssh");
+    Object.assign(fw.inputs!, { allows: [{ protocol: "tcp", ports: ["22"] }], sourceRanges: ["0.0.0.0/0"] });
+    all(s).push(fw);
+  }),
+  mainnet("committee.ingress", "the Azure NSG's explicit deny-all inbound removed", (s) => {
+    const nsg = inputs(s, "c2-nsg");
+    nsg.securityRules = nsg.securityRules.filter((r: any) => r.name !== "deny-all-inbound");
+  }),
+  mainnet("committee.disk-wipe", "a GCP boot disk kept after its VM", (s) => (inputs(s, "c1-vm").bootDisk.autoDelete = false)),
+  mainnet("committee.disk-wipe", "an Azure OS disk detached on delete", (s) => (inputs(s, "c2-vm").storageProfile.osDisk.deleteOption = "Detach")),
+  mainnet("committee.disk-wipe", "a committee disk without its per-node key", (s) => delete inputs(s, "c3-vm").bootDisk.kmsKeySelfLink),
+  mainnet("committee.disk-wipe", "a node's key protected", (s) => (named(s, "c1-disk-key").protect = true)),
+  mainnet("committee.disk-wipe", "a node's key retained on delete", (s) => (named(s, "c1-disk-key").retainOnDelete = true)),
+  mainnet("aggregator.no-committee-secret", "the aggregator granted the committee path", (s) => {
+    inputs(s, "secrets-agg-policy").policy += `\npath "zipnet/acme.mainnet/data/committee" {\n  capabilities = ["read"]\n}\n`;
+  }),
+  mainnet("aggregator.own-identity", "the aggregator reads a committee server's node secret", (s) => {
+    inputs(s, "secrets-agg-policy").policy = `path "zipnet/acme.mainnet/data/nodes/c1" {\n  capabilities = ["read"]\n}\n`;
+  }),
+  mainnet("client.mrtd-allowlist", "no client MR_TD", (s) => (record(s).tdx.clientMrtds = [])),
+  mainnet("devtest.min-participants", "a committee server waits for one participant", (s) => editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_MIN_PARTICIPANTS = "1"))),
+  mainnet("devtest.not-production", "a production committee server without TDX", (s) => delete inputs(s, "c3-vm").confidentialInstanceConfig),
+  mainnet("network.egress-relays", "no UDP egress to relays", (s) => remove(s, (r) => /::c1-fw-udp-out(-v6)?$/.test(r.urn))),
+  mainnet("network.ntp", "no time sources in the boot contract", (s) => editBoot(s, "c1-vm", (c) => (c.time.sources = []))),
+  mainnet("network.metrics-private", "metrics opened to 0.0.0.0/0", (s) => (inputs(s, "c1-fw-metrics").sourceRanges = ["0.0.0.0/0"])),
+  mainnet("network.metrics-private", "metrics opened to ::/0 on Azure", (s) => {
+    const rule = inputs(s, "c2-nsg").securityRules.find((r: any) => r.name === "allow-metrics");
+    delete rule.sourceAddressPrefixes;
+    rule.sourceAddressPrefix = "::/0";
+  }),
+  mainnet("audit.broadcast-archive", "no archive bucket", (s) => remove(s, (r) => r.type.startsWith("aws:s3/"))),
+  mainnet("audit.broadcast-archive", "an archive bucket without Object Lock", (s) => (inputs(s, "archive-bucket").objectLockEnabled = false)),
+  mainnet("audit.peer-registry", "no registry key in the record", (s) => (record(s).registry = null)),
+  mainnet("ops.oncall", "a VM without its on-call", (s) => delete inputs(s, "agg-vm").tags["zipnet-oncall"]),
+  mainnet("ops.break-glass", "no break-glass record", (s) => delete record(s).attestations["ops.break-glass"]),
+  {
+    id: "scope.per-instance",
+    what: "two instances sharing a Vault mount",
+    build: () => {
+      const preview = copy(states["acme.preview"]);
+      for (const r of all(preview)) if (r.type.startsWith("vault:") && r.inputs && "mount" in r.inputs) r.inputs.mount = "zipnet/acme.mainnet";
+      inputs(preview, "secrets-kv").path = "zipnet/acme.mainnet";
+      record(preview).vault.mount = "zipnet/acme.mainnet";
+      return [copy(states["acme.mainnet"]), preview];
+    },
+  },
+];
+
+describe("the example plans through the pack", () => {
+  it.each(["acme.mainnet", "acme.preview"])("%s has no mandatory violation", async (stack) => {
+    expect(mandatoryIds(await audit(states[stack]))).toEqual([]);
+  });
+
+  it("both instances audited together have none either", async () => {
+    expect(mandatoryIds(await audit(states["acme.mainnet"], states["acme.preview"]))).toEqual([]);
+  });
+});
+
+describe("every enforced item is caught by id", () => {
+  it("has a mutation for every item the checklist enforces", () => {
+    const enforced = CHECKLIST.filter((c) => c.mechanism === "enforce" || /enforce/.test(c.how)).map((c) => c.id);
+    expect(enforced.filter((id) => !MUTATIONS.some((m) => m.id === id))).toEqual([]);
+  });
+
+  it.each(MUTATIONS.map((m) => [m.id, m.what, m] as const))("%s: %s", async (id, _what, mutation) => {
+    const result = await audit(...(await mutation.build()));
+    const hits = result.violations.filter((v) => v.level === "mandatory" && v.checklist === id);
+    expect(hits.length, JSON.stringify(result.violations.map((v) => `${v.level} ${v.policy}: ${v.message}`), null, 1)).toBeGreaterThan(0);
+    // Message quality: the resource, a property path, what was expected and what was found.
+    for (const v of hits) {
+      expect(v.urn, v.message).toMatch(/^urn:pulumi:/);
+      expect(v.message, v.policy).toMatch(/expected .+, found /);
+    }
+  });
+});
