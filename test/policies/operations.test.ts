@@ -37,7 +37,7 @@ describe("audit.broadcast-archive", () => {
       if (typeof dt === "string" && dt.includes('"archive"')) r.inputs.defaultTags = dt.replace('"archive"', '"other"');
     }
     expect((await caught(plan, "audit.broadcast-archive")).map((d) => d.message)).toEqual([
-      "acme.mainnet: resources: expected a resource labelled zipnet-role=archive for instance acme.mainnet (the Broadcasts archive), found none",
+      "acme.mainnet: resources: expected a bucket labelled zipnet-role=archive for instance acme.mainnet with S3 Object Lock retention or a GCS retention policy (the Broadcasts archive), found no archive bucket",
     ]);
   });
 });
