@@ -1,0 +1,133 @@
+/**
+ * Synthetic production instances for the benchmark, derived from stacks/Pulumi.acme.mainnet.yaml:
+ * everything but the committee is acme.mainnet's (aggregator on AWS, archive, registry key,
+ * MR_TDs, attestations, acknowledged risks); the committee has N servers, alternating GCP and
+ * Azure, each in its own account (GCP project / Azure subscription), spread over the GCP
+ * regions with TDX capacity (GCP_TDX_ZONES) and a handful of Azure locations.
+ *
+ * Production requires pairwise distinct accounts AND regions. There are 8 GCP TDX regions and
+ * 4 Azure locations here (12 in all), so N = 3 and 9 get distinct regions and go through
+ * `parseInstanceConfig` unchanged; N = 33 and 65 must reuse regions. For those the config is
+ * validated with every rule, the only issues allowed are "a region distinct from ..." ones,
+ * and the config object is then built with the zod schema alone (`instanceSchema.parse`).
+ * Accounts stay pairwise distinct for every N.
+ */
+import { createHash } from "node:crypto";
+import { GCP_TDX_ZONES } from "../src/config/defaults";
+import { instanceSchema, type InstanceConfig } from "../src/config/schema";
+import { readStackConfig, stackFilePath } from "../src/config/stackFile";
+import { formatIssues, parseInstanceConfig, validateInstanceConfig } from "../src/config/validate";
+
+export const BASE_STACK = "acme.mainnet";
+/** Azure locations used for committee servers (facts.md: seen with DCesv6). */
+export const AZURE_LOCATIONS = ["westeurope", "westus", "westus3", "eastus"];
+/** The committee server the decommission scenario replaces. */
+export const DECOMMISSIONED = "c2";
+
+type Raw = Record<string, any>;
+
+function azureSubscription(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Committee server number `i` (1-based): odd numbers on GCP, even on Azure. */
+export function committeeNode(i: number, opts: { regionSlot?: number } = {}): Raw {
+  const slot = opts.regionSlot ?? i;
+  const id = `c${i}`;
+  if (i % 2 === 1) {
+    const regions = Object.keys(GCP_TDX_ZONES);
+    const k = Math.floor((slot - 1) / 2);
+    const region = regions[k % regions.length];
+    const zones = GCP_TDX_ZONES[region];
+    return {
+      id,
+      cloud: "gcp",
+      account: `zipnet-bench-${id}`,
+      region,
+      zone: zones[Math.floor(k / regions.length) % zones.length],
+      operator: `Operator ${id}`,
+      oncall: `pagerduty:zipnet-${id}`,
+    };
+  }
+  const k = Math.floor((slot - 1) / 2);
+  return {
+    id,
+    cloud: "azure",
+    account: azureSubscription(`zipnet-bench-${id}`),
+    region: AZURE_LOCATIONS[k % AZURE_LOCATIONS.length],
+    operator: `Operator ${id}`,
+    oncall: `pagerduty:zipnet-${id}`,
+  };
+}
+
+/** acme.mainnet's raw config with a committee of `n` servers. */
+export function rawInstance(n: number): Raw {
+  const base = readStackConfig(stackFilePath(BASE_STACK)) as Raw;
+  const raw: Raw = structuredClone(base);
+  raw.committee = Array.from({ length: n }, (_, i) => committeeNode(i + 1));
+  return raw;
+}
+
+/** How a raw config became a validated config. */
+export type Validation = "parseInstanceConfig" | "schema-only (distinct-region rule bypassed)";
+
+/**
+ * Validates a raw config: `parseInstanceConfig` when it passes every rule, else, when the only
+ * issues are committee regions shared by two servers, the schema alone. Anything else throws.
+ */
+export function toConfig(raw: Raw): { config: InstanceConfig; validation: Validation; bypassed: number } {
+  const result = validateInstanceConfig(raw);
+  if (result.ok) return { config: parseInstanceConfig(raw), validation: "parseInstanceConfig", bypassed: 0 };
+  const other = result.issues.filter((i) => !(/^zipnet-infra:instance\.committee\[\d+\]\.region$/.test(i.path) && i.expected.startsWith("a region distinct from")));
+  if (other.length) throw new Error(`synthetic instance is invalid beyond the distinct-region rule:\n${formatIssues(other)}`);
+  return { config: instanceSchema.parse(raw), validation: "schema-only (distinct-region rule bypassed)", bypassed: result.issues.length };
+}
+
+export interface Scenario {
+  name: "base" | "rotation" | "decommission";
+  raw: Raw;
+}
+
+/**
+ * The three configs the change counts compare:
+ *  - base: N committee servers;
+ *  - rotation: base with `rotation.committeeEpoch` bumped by one;
+ *  - decommission: committee server c2 replaced by a new server c<N+1> on the same cloud, in a
+ *    new account, in the region c2 freed (production keeps an odd count, so a server leaves by
+ *    being replaced; the set of regions and accounts stays pairwise distinct where it was).
+ */
+export function scenarios(n: number): Scenario[] {
+  const base = rawInstance(n);
+  const rotation = structuredClone(base);
+  rotation.rotation = { ...(rotation.rotation ?? {}), committeeEpoch: (rotation.rotation?.committeeEpoch ?? 0) + 1 };
+  const decommission = structuredClone(base);
+  const index = decommission.committee.findIndex((c: Raw) => c.id === DECOMMISSIONED);
+  const gone = decommission.committee[index];
+  // Same parity => same cloud; same region slot => the region c2 freed.
+  // N is odd, so c<N+1> is even: an Azure server, like c2.
+  const replacement = committeeNode(n + 1);
+  if (replacement.cloud !== gone.cloud) throw new Error(`replacement ${replacement.id} is not on ${gone.cloud}`);
+  replacement.region = gone.region;
+  decommission.committee.splice(index, 1);
+  decommission.committee.push(replacement);
+  return [
+    { name: "base", raw: base },
+    { name: "rotation", raw: rotation },
+    { name: "decommission", raw: decommission },
+  ];
+}
+
+/** The id of the server that replaces c2 in the decommission scenario. */
+export function replacementId(n: number): string {
+  return `c${n + 1}`;
+}
+
+export function stackName(n: number): string {
+  return `bench.n${n}`;
+}
+
+/** The validated production config with `n` committee servers. */
+export function benchConfig(n: number): { config: InstanceConfig; validation: Validation; bypassed: number } {
+  return toConfig(rawInstance(n));
+}
