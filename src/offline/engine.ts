@@ -214,13 +214,22 @@ async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<Of
   };
 
   let outputs: T | undefined;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    outputs = program();
-    return outputs as any;
-  });
-  // waitForRPCs is internal to the SDK (not in its typings): it drains outstanding registrations.
-  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-  // Close the callback server hooks started, so nothing outlives the run.
-  settings.disconnectSync();
+  // The SDK records a stack trace for every promise it makes (four per output property of every
+  // resource class), each source-mapped under tsx: most of a plan's time and memory
+  // (bench/README.md), and nothing reads those traces here.
+  const traceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      outputs = program();
+      return outputs as any;
+    });
+    // waitForRPCs is internal to the SDK (not in its typings): it drains outstanding registrations.
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  } finally {
+    Error.stackTraceLimit = traceLimit;
+    // Close the callback server hooks started, so nothing outlives the run.
+    settings.disconnectSync();
+  }
   return { resources, outputs: outputs as T };
 }
