@@ -110,13 +110,38 @@ export const [faultDomainAdvice] = stackPolicies({
   description: "Advice: committee servers should also differ in cloud, physical geography (e.g. GCP us-central1 and Azure centralus are both Iowa) and operator organisation.",
   levels: "advisory",
   check(m, ctx) {
-    for (const [a, b] of pairs(committeeNodes(m))) {
-      if (a.cloud && a.cloud === b.cloud) ctx.fail(b.subject, "cloud", `a cloud other than committee server ${a.id}'s`, b.cloud);
-      const ga = a.region ? GEOGRAPHY[a.region] : undefined;
+    // One advisory per server and aspect, naming every earlier server it shares the cloud,
+    // geography or operator with (the first server of each group is the reference).
+    const nodes = committeeNodes(m);
+    const byCloud = new Map<string, CommitteeNode[]>();
+    const byGeo = new Map<string, CommitteeNode[]>();
+    const byOperator = new Map<string, CommitteeNode[]>();
+    const earlier = (map: Map<string, CommitteeNode[]>, key: string | undefined, b: CommitteeNode): CommitteeNode[] => {
+      if (!key) return [];
+      const list = map.get(key);
+      if (!list) {
+        map.set(key, [b]);
+        return [];
+      }
+      const before = list.slice();
+      list.push(b);
+      return before;
+    };
+    const servers = (xs: string[]): string => (xs.length === 1 ? `committee server ${xs[0]}'s` : `committee servers ${xs.join(", ")}'s`);
+    for (const b of nodes) {
+      const sameCloud = earlier(byCloud, b.cloud, b);
+      if (sameCloud.length) ctx.fail(b.subject, "cloud", `a cloud other than ${servers(sameCloud.map((a) => a.id))}`, b.cloud);
       const gb = b.region ? GEOGRAPHY[b.region] : undefined;
-      if (ga && ga === gb && a.region !== b.region) ctx.fail(b.subject, "region", `a physical geography other than committee server ${a.id}'s (${a.region})`, b.region, { note: `both in ${ga}` });
-      const oa = a.operator?.trim().toLowerCase();
-      if (oa && oa === b.operator?.trim().toLowerCase()) ctx.fail(b.subject, "operator", `an operator organisation other than committee server ${a.id}'s`, b.operator);
+      const sameGeo = earlier(byGeo, gb, b).filter((a) => a.region !== b.region);
+      if (sameGeo.length) {
+        const expected = sameGeo.length === 1
+          ? `a physical geography other than committee server ${sameGeo[0].id}'s (${sameGeo[0].region})`
+          : `a physical geography other than committee servers ${sameGeo.map((a) => `${a.id} (${a.region})`).join(", ")}`;
+        ctx.fail(b.subject, "region", expected, b.region, { note: `${sameGeo.length === 1 ? "both" : "all"} in ${gb}` });
+      }
+      const ob = b.operator?.trim().toLowerCase();
+      const sameOperator = earlier(byOperator, ob, b);
+      if (sameOperator.length) ctx.fail(b.subject, "operator", `an operator organisation other than ${servers(sameOperator.map((a) => a.id))}`, b.operator);
     }
   },
 });

@@ -165,6 +165,12 @@ export class StackModel {
 
   /** The stack's posture: its records', else (record not visible) its labelled resources' when they all agree. */
   defaultPosture(): Posture {
+    return (this.stackPosture ??= this.computeDefaultPosture());
+  }
+
+  private stackPosture?: Posture;
+
+  private computeDefaultPosture(): Posture {
     if (this.records.length > 0) return this.records.every((r) => r.posture === "devtest") ? "devtest" : "production";
     const labelled = this.resources.filter((r) => r.postureKnown);
     return labelled.length > 0 && labelled.every((r) => r.posture === "devtest") ? "devtest" : "production";
@@ -188,8 +194,16 @@ export class StackModel {
     return undefined;
   }
 
+  private readonly typeCache = new Map<string, ResourceView[]>();
+
   ofType(...types: string[]): ResourceView[] {
-    return this.resources.filter((r) => types.includes(r.type));
+    const key = types.join("\u0000");
+    let list = this.typeCache.get(key);
+    if (!list) {
+      list = this.resources.filter((r) => types.includes(r.type));
+      this.typeCache.set(key, list);
+    }
+    return list.slice();
   }
 
   committeeVms(): Vm[] {
@@ -218,9 +232,51 @@ export class StackModel {
   /** The resource of one of `types` that `ref` points at; prefers one sharing `near`'s provider. */
   resolve(ref: unknown, types: readonly string[], near?: ResourceView): ResourceView | undefined {
     if (typeof ref !== "string" || ref === "") return undefined;
-    const found = this.resources.filter((r) => types.includes(r.type) && this.refersTo(ref, r));
+    // The candidates `refersTo` would accept, from the index (in stack order).
+    this.buildIndex();
+    const exact = this.exactIndex!.get(ref);
+    const byLast = this.lastIndex!.get(lastSegment(ref));
+    let found: ResourceView[];
+    if (!exact && !byLast) return undefined;
+    if (exact && byLast && exact !== byLast) {
+      const seen = new Set<ResourceView>();
+      found = [];
+      for (const r of [...exact, ...byLast]) if (!seen.has(r)) { seen.add(r); found.push(r); }
+      found.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+    } else found = (exact ?? byLast)!;
+    found = found.filter((r) => types.includes(r.type));
     if (found.length <= 1 || !near) return found[0];
     return found.find((r) => r.provider?.urn && r.provider.urn === near.provider?.urn) ?? found[0];
+  }
+
+  private exactIndex?: Map<string, ResourceView[]>;
+  private lastIndex?: Map<string, ResourceView[]>;
+  private readonly order = new Map<ResourceView, number>();
+
+  /** Every key `refersTo` compares a reference (exact) or its last segment (last) with, to the resources having it. */
+  private buildIndex(): void {
+    if (this.exactIndex) return;
+    const exact = new Map<string, ResourceView[]>();
+    const last = new Map<string, ResourceView[]>();
+    const add = (map: Map<string, ResourceView[]>, key: unknown, r: ResourceView): void => {
+      if (typeof key !== "string" || key === "") return;
+      const list = map.get(key);
+      if (!list) map.set(key, [r]);
+      else if (list[list.length - 1] !== r) list.push(r);
+    };
+    this.resources.forEach((r, i) => {
+      this.order.set(r, i);
+      const p = r.props ?? {};
+      for (const key of ["id", "selfLink", "selfLinkUnique", "arn", "name", "keyId"]) add(exact, p[key], r);
+      add(exact, r.name, r);
+      add(exact, `${r.name}-id`, r);
+      add(last, r.name, r);
+      add(last, `${r.name}-id`, r);
+      add(last, p.name, r);
+      for (const key of AZURE_NAME_PROPS) add(last, p[key], r);
+    });
+    this.exactIndex = exact;
+    this.lastIndex = last;
   }
 
   /** The VM's iroh UDP port and metrics TCP port: its boot contract, else the instance record. */
@@ -299,8 +355,10 @@ export class StackModel {
 
   /** The Vault auth roles, by role name. */
   authRoles(): ResourceView[] {
-    return this.resources.filter((r) => /^vault:[a-z]+\/authBackendRole:AuthBackendRole$/.test(r.type) || r.type === "vault:jwt/authBackendRole:AuthBackendRole");
+    return (this.authRoleList ??= this.resources.filter((r) => /^vault:[a-z]+\/authBackendRole:AuthBackendRole$/.test(r.type) || r.type === "vault:jwt/authBackendRole:AuthBackendRole")).slice();
   }
+
+  private authRoleList?: ResourceView[];
 
   vaultPolicies(): ResourceView[] {
     return this.ofType("vault:index/policy:Policy");

@@ -255,6 +255,38 @@ function hasUnknownEl(v: unknown): boolean {
   return Array.isArray(v) && v.some(isUnknown);
 }
 
+/** The stack's GCP firewalls by network key (unknown networks left out), computed once per model. */
+const firewallsByModel = new WeakMap<StackModel, Map<string, Array<{ fw: ResourceView; index: number }>>>();
+
+function gcpFirewallsByNetwork(m: StackModel): Map<string, Array<{ fw: ResourceView; index: number }>> {
+  let map = firewallsByModel.get(m);
+  if (map) return map;
+  map = new Map();
+  m.ofType("gcp:compute/firewall:Firewall").forEach((fw, index) => {
+    const netRef = fw.props.network;
+    if (isUnknown(netRef)) return;
+    const key = gcpNetworkKey(m, netRef ?? "default", fw);
+    if (!key) return;
+    const list = map!.get(key);
+    if (list) list.push({ fw, index });
+    else map!.set(key, [{ fw, index }]);
+  });
+  firewallsByModel.set(m, map);
+  return map;
+}
+
+const gcpRuleCache = new WeakMap<ResourceView, { rules: NetRule[] | undefined }>();
+
+/** `gcpRules`, once per firewall view. */
+function gcpRulesOf(fw: ResourceView): NetRule[] | undefined {
+  let c = gcpRuleCache.get(fw);
+  if (!c) {
+    c = { rules: gcpRules(fw) };
+    gcpRuleCache.set(fw, c);
+  }
+  return c.rules;
+}
+
 function gcpPaths(m: StackModel, vm: Vm): Path[] | undefined {
   const nics = vm.r.props.networkInterfaces;
   if (isUnknown(nics)) return undefined;
@@ -275,13 +307,13 @@ function gcpPaths(m: StackModel, vm: Vm): Path[] | undefined {
   }
   if (keys.size === 0) return undefined;
   const rules: NetRule[] = [];
-  for (const fw of m.ofType("gcp:compute/firewall:Firewall")) {
-    const netRef = fw.props.network;
-    if (isUnknown(netRef)) continue;
-    const key = gcpNetworkKey(m, netRef ?? "default", fw);
-    if (!key || !keys.has(key)) continue;
+  const byNetwork = gcpFirewallsByNetwork(m);
+  let fws: Array<{ fw: ResourceView; index: number }> = [];
+  for (const key of keys) fws.push(...(byNetwork.get(key) ?? []));
+  if (keys.size > 1) fws = fws.sort((a, b) => a.index - b.index); // stack order, as one pass over the firewalls
+  for (const { fw } of fws) {
     if (gcpTargets(fw, vm) !== true) continue;
-    const rs = gcpRules(fw);
+    const rs = gcpRulesOf(fw);
     if (rs) rules.push(...rs);
   }
   if (onDefault) {
@@ -494,7 +526,7 @@ function awsLayer(m: StackModel, sg: ResourceView): Layer | undefined {
       rules.push(rule);
     }
   }
-  for (const r of m.resources) {
+  for (const r of m.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/securityGroupRule:SecurityGroupRule")) {
     let direction: Direction | undefined;
     let e: Record<string, any> | undefined;
     if (r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" || r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
@@ -549,7 +581,23 @@ function awsPaths(m: StackModel, vm: Vm): Path[] | undefined {
 }
 
 /** The paths traffic to/from a VM takes; undefined when they cannot be known. */
+const pathCache = new WeakMap<StackModel, WeakMap<Vm, { paths: Path[] | undefined }>>();
+
 export function vmPaths(m: StackModel, vm: Vm): Path[] | undefined {
+  let byVm = pathCache.get(m);
+  if (!byVm) {
+    byVm = new WeakMap();
+    pathCache.set(m, byVm);
+  }
+  let c = byVm.get(vm);
+  if (!c) {
+    c = { paths: computeVmPaths(m, vm) };
+    byVm.set(vm, c);
+  }
+  return c.paths;
+}
+
+function computeVmPaths(m: StackModel, vm: Vm): Path[] | undefined {
   try {
     if (vm.cloud === "gcp") return gcpPaths(m, vm);
     if (vm.cloud === "azure") return azurePaths(m, vm);

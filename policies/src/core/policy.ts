@@ -20,6 +20,9 @@ import type {
 import { describe } from "./values";
 import { viewOfArgs, type Posture, type ResourceView } from "./resources";
 import { StackModel } from "./model";
+import { shareDeserialization } from "./framework";
+
+shareDeserialization();
 
 export type { Posture };
 
@@ -149,13 +152,28 @@ export interface ResourceDef extends BaseDef {
   check(r: ResourceView, ctx: ResourceContext): void;
 }
 
+const normalizedTypes = new Map<string, string>();
+
+/** A type token without an azure-native API version (`azure-native:network/v20230901:Nsg` -> `azure-native:network:Nsg`). */
+function normalizedType(type: unknown): string {
+  const t = String(type);
+  let n = normalizedTypes.get(t);
+  if (n === undefined) {
+    n = t.replace(/^(azure-native:[a-zA-Z]+)\/v\d[\w]*:/, "$1:");
+    if (normalizedTypes.size < 10000) normalizedTypes.set(t, n);
+  }
+  return n;
+}
+
 export function resourcePolicies(def: ResourceDef): ZipnetResourcePolicy[] {
   const base = def.aspect ? `${def.checklistId}:${def.aspect}` : def.checklistId;
+  const types = def.types ? new Set(def.types) : undefined;
   return scopesOf(def.levels).map((scope) => {
     const name = `${base}${scope.suffix ?? ""}`;
     const validateResource = (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
       try {
-        if (def.types && !def.types.includes(String(args.type).replace(/^(azure-native:[a-zA-Z]+)\/v\d[\w]*:/, "$1:"))) return;
+        shareDeserialization();
+        if (types && !types.has(normalizedType(args.type))) return;
         const r = viewOfArgs(args);
         if (scope.posture !== "any" && r.posture !== scope.posture) return;
         const config = safeConfig(args.getConfig?.bind(args));
@@ -204,16 +222,54 @@ export interface StackContext {
   each<T>(items: Iterable<T>, fn: (item: T) => void): void;
 }
 
-// The framework hands every stack policy a fresh resource list, so this cache only helps callers
-// that reuse one list for several policies (tests, benchmarks); entries die with the list.
+// The framework hands every stack policy a fresh resource list, so a cache keyed by the list only
+// helps callers that reuse one list (tests, benchmarks). The framework's lists of one analyzeStack
+// call share their deserialized property objects (framework.ts memoizes the deserialization per
+// request), so the last model is also reused when every resource has the same URN, the same
+// property object and the same provider property object (by identity: a new request, or a
+// caller that built new objects, gets a new model).
 const models = new WeakMap<object, StackModel>();
+let last: { keys: unknown[]; model: StackModel } | undefined;
+
+function targetOf(v: unknown): unknown {
+  if (v === null || typeof v !== "object") return v;
+  const t = (v as Record<string, unknown>).__getSpecialProxyTarget;
+  return t !== null && typeof t === "object" ? t : v;
+}
+
+/** Identity keys of a resource list: per resource its URN, property object and provider property object; undefined when not keyable. */
+function identityKeys(resources: StackValidationArgs["resources"]): unknown[] | undefined {
+  try {
+    const keys: unknown[] = [];
+    for (const r of resources) {
+      const props = targetOf((r as { props?: unknown }).props);
+      if (props === null || typeof props !== "object") return undefined;
+      const provider = (r as { provider?: { props?: unknown } }).provider;
+      keys.push(r.urn, props, provider ? targetOf(provider.props) : undefined);
+    }
+    return keys;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameKeys(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function modelOf(resources: StackValidationArgs["resources"]): StackModel {
   let m = models.get(resources);
-  if (!m) {
+  if (m) return m;
+  const keys = identityKeys(resources);
+  if (keys && last && sameKeys(keys, last.keys)) {
+    m = last.model;
+  } else {
     m = new StackModel(resources);
-    models.set(resources, m);
+    last = keys ? { keys, model: m } : undefined;
   }
+  models.set(resources, m);
   return m;
 }
 
@@ -227,6 +283,7 @@ export function stackPolicies(def: StackDef): ZipnetStackPolicy[] {
     const name = `${base}${scope.suffix ?? ""}`;
     const validateStack = (args: StackValidationArgs, reportViolation: ReportViolation): void => {
       try {
+        shareDeserialization();
         const m = modelOf(args.resources ?? []);
         const config = safeConfig(args.getConfig?.bind(args));
         const seen = new Set<string>();
