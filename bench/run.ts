@@ -18,6 +18,7 @@ import type { RecordedResource } from "../src/offline/engine";
 import { changedResources, dependencyDepth, shortUrn } from "./graph";
 import { summarizeProfile, type ProfileSummary } from "./profile";
 import { ratio, round, spread, type Spread } from "./stats";
+import { mapLimit } from "../src/offline/concurrency";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKER = path.join(__dirname, "worker.ts");
@@ -92,20 +93,6 @@ function runWorker(args: string[], opts: { nodeArgs?: string[]; env?: NodeJS.Pro
       resolve({ ...JSON.parse(line.slice("BENCH_RESULT ".length)), pid: child.pid });
     });
   });
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
 }
 
 function readResources(dir: string, n: number, scenario: string): RecordedResource[] {

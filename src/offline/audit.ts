@@ -38,6 +38,7 @@ import {
 } from "./crossInstance";
 import type { Plan } from "./plan";
 import type { StateFile, StateResource } from "./stateFile";
+import { mapLimit } from "./concurrency";
 
 export type { AuditViolation } from "./crossInstance";
 
@@ -263,20 +264,6 @@ function errorViolation(err: AnalyzerCallError, fallbackUrn: string): AuditViola
     urn: err.urn || fallbackUrn,
     message: `${err.method} failed, the policy threw: ${lines.slice(0, 3).join(" | ").slice(0, 500)}`,
   };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
 }
 
 /** Analyzes one state: every resource but the stack, then the whole stack once. */
