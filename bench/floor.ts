@@ -8,7 +8,8 @@
  * (`pulumi.unknown`) the plan recorded, which stay secret / unknown.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, runOffline, type OfflineRun, type RecordedResource } from "../src/offline/engine";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE as UNKNOWN } from "../src/contract/wire";
+import { runOffline, type OfflineRun, type RecordedResource } from "../src/offline/engine";
 
 const PROVIDER_PREFIX = "pulumi:providers:";
 

@@ -6,13 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY, UNKNOWN_VALUE as UNKNOWN_SENTINEL } from "../src/contract/wire";
 import {
   AnalyzerCallError,
   PolicyPackStartError,
   REDACTED_SECRET,
-  SECRET_SIG,
-  SIG_KEY,
-  UNKNOWN_SENTINEL,
   effectiveConfig,
   startPolicyPack,
   toWireValue,

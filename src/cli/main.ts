@@ -21,7 +21,7 @@ import { readStackConfig, stackFilePath, stackNameOf } from "../config/stackFile
 import { ConfigError } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
-import { INSTANCE_TYPE } from "../offline/crossInstance";
+import { INSTANCE_TYPE } from "../contract/wire";
 import type { StateFile } from "../offline/stateFile";
 import { KeyFileError, reportInput, writePlanRecord, writeReport, type RecordFacts } from "./deployRecord";
 import { AuditInputError, DEFAULT_PACK_DIR, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";

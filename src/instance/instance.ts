@@ -18,9 +18,9 @@ import type { NodeArgs, ZipnetNode } from "../nodes/types";
 import { SecretScopes } from "../secrets/scopes";
 import { BroadcastArchive } from "../archive/archive";
 import { mountPath } from "../secrets/layout";
+import { INSTANCE_TYPE } from "../contract/wire";
 import { bootContract, type BootContract } from "./bootContract";
 
-export const INSTANCE_TYPE = "zipnet:index:ZipnetInstance";
 
 export interface ZipnetInstanceArgs {
   /** The validated instance config (see parseInstanceConfig). */

@@ -25,18 +25,16 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE } from "../contract/wire";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
 /** The secret envelope key and signature, and the resource-reference / output-value signatures. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 /** The value sent for a secret whose plaintext the state does not hold (an export without --show-secrets). */
 export const REDACTED_SECRET = "[redacted]";
 /** The unknown sentinel for a computed value (all unknowns the engine sends are strings). */
-export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface PolicyConfigSchema {
   properties: Record<string, { default?: unknown } & Record<string, unknown>>;
@@ -198,7 +196,7 @@ export function toWireValue(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toWireValue(v)));
   const obj = value as Record<string, unknown>;
-  const sig = obj[SIG_KEY];
+  const sig = obj[SECRET_SIG_KEY];
   if (sig === SECRET_SIG) {
     let inner: unknown = REDACTED_SECRET;
     if ("value" in obj && obj.value !== undefined) inner = toWireValue(obj.value);
@@ -209,7 +207,7 @@ export function toWireValue(value: unknown): unknown {
         inner = obj.plaintext;
       }
     }
-    return { [SIG_KEY]: SECRET_SIG, value: inner ?? null };
+    return { [SECRET_SIG_KEY]: SECRET_SIG, value: inner ?? null };
   }
   if (sig === RESOURCE_REF_SIG) {
     const id = obj.id;
@@ -217,8 +215,8 @@ export function toWireValue(value: unknown): unknown {
   }
   if (sig === OUTPUT_VALUE_SIG) {
     const known = "value" in obj && obj.value !== undefined;
-    const inner = known ? toWireValue(obj.value) : UNKNOWN_SENTINEL;
-    return obj.secret === true ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner;
+    const inner = known ? toWireValue(obj.value) : UNKNOWN_VALUE;
+    return obj.secret === true ? { [SECRET_SIG_KEY]: SECRET_SIG, value: inner } : inner;
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {

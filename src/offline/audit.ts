@@ -11,11 +11,10 @@
 import * as path from "node:path";
 import { CHECKLIST, type ChecklistItem } from "../contract/checklist";
 import { LABEL_NODE } from "../contract/labels";
+import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY } from "../contract/wire";
 import { PROJECT_ROOT } from "../config/stackFile";
 import {
   AnalyzerCallError,
-  SECRET_SIG,
-  SIG_KEY,
   startPolicyPack,
   type AnalyzerInfo,
   type AnalyzerResource,

@@ -11,9 +11,9 @@
  * their provider). Pure: no SDK imports.
  */
 import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../contract/labels";
+import { INSTANCE_TYPE } from "../contract/wire";
 import type { StateResource } from "./stateFile";
 
-export const INSTANCE_TYPE = "zipnet:index:ZipnetInstance";
 
 export type Level = "mandatory" | "advisory";
 

@@ -11,10 +11,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { UNKNOWN_VALUE } from "../contract/wire";
 
-export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** One registration, as the engine receives it. */
 export interface RecordedResource {
@@ -57,7 +55,7 @@ function pseudoUuid(seed: string): string {
 }
 
 function plain(value: unknown): string | undefined {
-  return typeof value === "string" && value !== UNKNOWN ? value : undefined;
+  return typeof value === "string" && value !== UNKNOWN_VALUE ? value : undefined;
 }
 
 /** Computed outputs a freshly created resource would have, keyed by type. */

@@ -4,7 +4,8 @@
  * the way an export without --show-secrets shows them: the secret signature and a ciphertext
  * placeholder, never the value.
  */
-import { SECRET_SIG, SECRET_SIG_KEY, type RecordedResource } from "./engine";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../contract/wire";
+import type { RecordedResource } from "./engine";
 
 export const REDACTED = "[redacted]";
 

@@ -23,9 +23,9 @@ const { unknownCheckingProxy, UnknownValueError } = require("@pulumi/policy/prox
   UnknownValueError: new (...args: unknown[]) => Error;
 };
 
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE } from "../../src/contract/wire";
+
+export { UNKNOWN_VALUE as UNKNOWN };
 
 /** "Now" for date checks: the example stacks' attestations are dated 2026-09/10. */
 export const FIXED_NOW = new Date("2026-11-24T00:00:00Z");
@@ -121,14 +121,14 @@ export function deserialize(v: unknown): any {
   if (v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) return v.map(deserialize);
   const o = v as Record<string, unknown>;
-  if (o[SIG_KEY] === SECRET_SIG) return "value" in o ? deserialize(o.value) : UNKNOWN;
+  if (o[SECRET_SIG_KEY] === SECRET_SIG) return "value" in o ? deserialize(o.value) : UNKNOWN_VALUE;
   const out: Record<string, unknown> = {};
   for (const [k, e] of Object.entries(o)) if (e !== undefined) out[k] = deserialize(e);
   return out;
 }
 
 export function secret(value: unknown): Record<string, unknown> {
-  return { [SIG_KEY]: SECRET_SIG, value };
+  return { [SECRET_SIG_KEY]: SECRET_SIG, value };
 }
 
 export interface Diagnostic {

@@ -10,7 +10,9 @@ import { UNKNOWN, isObject, isUnknown, obj, plain, type Unknown } from "./values
 export type Posture = "production" | "devtest";
 export type Cloud = "gcp" | "azure" | "aws";
 
-export const ZIPNET_INSTANCE_TYPE = "zipnet:index:ZipnetInstance";
+import { INSTANCE_TYPE as ZIPNET_INSTANCE_TYPE } from "../../../src/contract/wire";
+
+export { ZIPNET_INSTANCE_TYPE };
 
 /** Type tokens of the VMs the pack judges. */
 export const GCP_VM = "gcp:compute/instance:Instance";

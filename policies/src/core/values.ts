@@ -16,7 +16,7 @@ export type Unknown = typeof UNKNOWN;
 export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean
   "3eeb2bf0-c639-47a8-9e75-3b44932eb421", // number
-  "04da6b54-80e4-46f7-96ec-b56ff0331ba9", // string (the engine's generic unknown)
+  UNKNOWN_VALUE, // string (the engine's generic unknown)
   "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", // array
   "030794c1-ac77-496b-92df-f27374a8bd58", // asset
   "e48ece36-62e2-4504-bad9-02848725956a", // archive
@@ -24,8 +24,9 @@ export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
 ]);
 
 /** The wire signature of special values (`4dabf1...` key) and of secrets. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+import { SECRET_SIG_KEY as SIG_KEY, SECRET_SIG, UNKNOWN_VALUE } from "../../../src/contract/wire";
+
+export { SIG_KEY, SECRET_SIG };
 
 const PROXY_TARGET = "__getSpecialProxyTarget";
 
