@@ -22,57 +22,25 @@ export { setClock, setErrorHook } from "./src/core/policy";
 
 export const PACK_NAME = "zipnet-posture";
 
-/** Every policy of the pack, in checklist order: each production policy followed by its `:devtest` twin. */
-export const ALL_POLICIES: ZipnetPolicy[] = [
-  identity.instanceName, identity.instanceNameDevtest,
-  identity.instanceNameStack, identity.instanceNameStackDevtest,
-  identity.instanceUnique, identity.instanceUniqueDevtest,
-  attestations.universe, attestations.universeDevtest,
-  identity.mrtdPublished, identity.mrtdPublishedDevtest,
-  secrets.committeeInManager, secrets.committeeInManagerDevtest,
-  secrets.committeeValueLeak, secrets.committeeValueLeakDevtest,
-  secrets.committeeUnique, secrets.committeeUniqueDevtest,
-  secrets.rotation, secrets.rotationDevtest,
-  secrets.accessAudited, secrets.accessAuditedDevtest,
-  attestations.accessReview, attestations.accessReviewDevtest,
-  committee.faultDomains, committee.faultDomainsDevtest,
-  committee.committeeSize, committee.committeeSizeDevtest,
-  committee.faultDomainAdvice,
-  committee.tdx, committee.tdxDevtest,
-  committee.tdxImage, committee.tdxImageDevtest,
-  committee.nodeSecret, committee.nodeSecretDevtest,
-  committee.ingress, committee.ingressDevtest,
-  committee.diskWipe, committee.diskWipeDevtest,
-  committee.diskWipeStack, committee.diskWipeStackDevtest,
-  aggregator.noCommitteeSecret, aggregator.noCommitteeSecretDevtest,
-  aggregator.noCommitteeSecretVault, aggregator.noCommitteeSecretVaultDevtest,
-  aggregator.hardened,
-  aggregator.hardenedIngress,
-  aggregator.ownIdentity, aggregator.ownIdentityDevtest,
-  attestations.reproducible, attestations.reproducibleDevtest,
-  client.mrtdAllowlist, client.mrtdAllowlistDevtest,
-  attestations.quoteExpiry, attestations.quoteExpiryDevtest,
-  attestations.rebuildCadence, attestations.rebuildCadenceDevtest,
-  attestations.hostTrusted,
-  devtest.minParticipants, devtest.minParticipantsDevtest,
-  devtest.notProduction,
-  devtest.notProductionRecord,
-  devtest.notProductionName,
-  network.egressRelays, network.egressRelaysDevtest,
-  network.ntp, network.ntpDevtest,
-  network.metricsPrivate, network.metricsPrivateDevtest,
-  network.metricsPrivateRecord, network.metricsPrivateRecordDevtest,
-  audit.broadcastArchive,
-  audit.peerRegistry,
-  ops.oncall, ops.oncallDevtest,
-  attestations.breakGlass, attestations.breakGlassDevtest,
-  attestations.ticketRevocation, attestations.ticketRevocationDevtest,
-  attestations.irohMetadata,
-  attestations.crossInstanceCorrelation,
-  attestations.messageLength,
-  attestations.participantDisclosure,
-  scope.perInstance, scope.perInstanceDevtest,
-];
+function isPolicy(value: unknown): value is ZipnetPolicy {
+  const p = value as Partial<ZipnetPolicy> | null;
+  return typeof p === "object" && p !== null && typeof p.name === "string" && typeof p.checklistId === "string" && (p.kind === "resource" || p.kind === "stack");
+}
+
+const CHECKLIST_ORDER = new Map(CHECKLIST.map((item, i) => [item.id, i]));
+const isTwin = (p: ZipnetPolicy) => (p.name.endsWith(":devtest") ? 1 : 0);
+const baseName = (p: ZipnetPolicy) => p.name.replace(/:devtest$/, "");
+
+/**
+ * Every policy of the pack: whatever the area modules export, in checklist order, each
+ * production policy followed by its `:devtest` twin. Derived, so a new policy cannot be left out.
+ */
+export const ALL_POLICIES: ZipnetPolicy[] = [...new Set([identity, secrets, committee, aggregator, client, devtest, network, audit, ops, scope, attestations].flatMap((m) => Object.values(m).filter(isPolicy)))].sort(
+  (a, b) =>
+    (CHECKLIST_ORDER.get(a.checklistId) ?? Infinity) - (CHECKLIST_ORDER.get(b.checklistId) ?? Infinity) ||
+    baseName(a).localeCompare(baseName(b)) ||
+    isTwin(a) - isTwin(b),
+);
 
 export interface PolicyCatalogEntry {
   /** Wire name: `<checklist id>[:<aspect>][:devtest]`. */
