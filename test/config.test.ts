@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEY } from "../src/config/schema";
 import { formatIssue, validateInstanceConfig } from "../src/config/validate";
-import { setMocksWithHooks } from "../src/offline/engine";
+import { setMocksWithHooks, waitForRegistrations } from "../src/offline/engine";
 import { main } from "../src/program";
 import { EXAMPLE_STACKS, rawExample } from "./support/plans";
 
@@ -118,54 +118,47 @@ describe("bad configs", () => {
   });
 });
 
+/** Runs the stack program (src/index.ts's main) under mocks with this config; counts registrations. */
+async function runStackProgram(stack: string, raw: unknown) {
+  let registered = 0;
+  await setMocksWithHooks(
+    {
+      newResource: (args) => {
+        registered++;
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    },
+    "zipnet-infra",
+    stack,
+    true,
+  );
+  pulumi.runtime.setAllConfig({ [CONFIG_KEY]: JSON.stringify(raw) });
+  let error: unknown;
+  let outputs: ReturnType<typeof main> | undefined;
+  try {
+    outputs = main();
+  } catch (err) {
+    error = err;
+  }
+  await waitForRegistrations();
+  return { error, outputs, registered };
+}
+
 describe("the stack program with invalid config", () => {
   it.each(BAD.slice(0, 12))("$why: a RunError naming the key, and nothing registered", async ({ stack, mutate, path }) => {
-    let registered = 0;
-    await setMocksWithHooks(
-      {
-        newResource: (args) => {
-          registered++;
-          return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-      },
-      "zipnet-infra",
-      stack,
-      true,
-    );
     const raw = rawExample(stack);
     mutate(raw);
-    pulumi.runtime.setAllConfig({ [CONFIG_KEY]: JSON.stringify(raw) });
-    let error: unknown;
-    try {
-      main();
-    } catch (err) {
-      error = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { error, registered } = await runStackProgram(stack, raw);
     expect(error).toBeInstanceOf(pulumi.RunError);
     expect((error as Error).message).toContain(`${CONFIG_KEY}${path}: expected`);
     expect(registered).toBe(0);
   });
 
   it("registers the instance when the same config is valid (the counter can count)", async () => {
-    let registered = 0;
-    await setMocksWithHooks(
-      {
-        newResource: (args) => {
-          registered++;
-          return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-      },
-      "zipnet-infra",
-      MAINNET,
-      true,
-    );
-    pulumi.runtime.setAllConfig({ [CONFIG_KEY]: JSON.stringify(rawExample(MAINNET)) });
-    const outputs = main();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(outputs.instance).toBe("acme.mainnet");
+    const { error, outputs, registered } = await runStackProgram(MAINNET, rawExample(MAINNET));
+    expect(error).toBeUndefined();
+    expect(outputs?.instance).toBe("acme.mainnet");
     expect(registered).toBeGreaterThan(50);
   });
 });

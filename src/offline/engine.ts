@@ -132,6 +132,12 @@ function hookNames(req: any): Record<string, string[]> {
   return out;
 }
 
+/** Waits until every registration the program started has reached the (mock) monitor. */
+export function waitForRegistrations(): Promise<void> {
+  // waitForRPCs is internal to the SDK (not in its typings).
+  return (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
 /**
  * Runs `program` in a fresh mock engine and returns every registration. Runs are serialised:
  * the Pulumi runtime keeps process-global state.
@@ -222,8 +228,7 @@ async function runOnce<T>(program: () => T, options: OfflineOptions): Promise<Of
       outputs = program();
       return outputs as any;
     });
-    // waitForRPCs is internal to the SDK (not in its typings): it drains outstanding registrations.
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await waitForRegistrations();
   } finally {
     Error.stackTraceLimit = traceLimit;
     // Close the callback server hooks started, so nothing outlives the run.
