@@ -266,25 +266,23 @@ function providerPb(provider: AnalyzerProvider): analyzerpb.AnalyzerProviderReso
   return p;
 }
 
+/** The fields an AnalyzeRequest and a stack's AnalyzerResource share. */
+function withResource<T extends analyzerpb.AnalyzeRequest | analyzerpb.AnalyzerResource>(msg: T, r: AnalyzerResource): T {
+  msg.setType(r.type);
+  msg.setUrn(r.urn);
+  msg.setName(r.name ?? nameOfUrn(r.urn));
+  msg.setProperties(toStruct(r.properties));
+  msg.setOptions(optionsPb(r.options, r.parent));
+  if (r.provider) msg.setProvider(providerPb(r.provider));
+  return msg;
+}
+
 function analyzeRequest(r: AnalyzerResource): analyzerpb.AnalyzeRequest {
-  const req = new analyzerpb.AnalyzeRequest();
-  req.setType(r.type);
-  req.setUrn(r.urn);
-  req.setName(r.name ?? nameOfUrn(r.urn));
-  req.setProperties(toStruct(r.properties));
-  req.setOptions(optionsPb(r.options, r.parent));
-  if (r.provider) req.setProvider(providerPb(r.provider));
-  return req;
+  return withResource(new analyzerpb.AnalyzeRequest(), r);
 }
 
 function stackResourcePb(r: AnalyzerResource): analyzerpb.AnalyzerResource {
-  const res = new analyzerpb.AnalyzerResource();
-  res.setType(r.type);
-  res.setUrn(r.urn);
-  res.setName(r.name ?? nameOfUrn(r.urn));
-  res.setProperties(toStruct(r.properties));
-  res.setOptions(optionsPb(r.options, r.parent));
-  if (r.provider) res.setProvider(providerPb(r.provider));
+  const res = withResource(new analyzerpb.AnalyzerResource(), r);
   if (r.parent) res.setParent(r.parent);
   res.setDependenciesList(r.dependencies ?? []);
   const deps = res.getPropertydependenciesMap();
