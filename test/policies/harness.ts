@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT, readStackConfig, stackFilePath } from "../../src/config/stackFile";
 import { parseInstanceConfig } from "../../src/config/validate";
 import type { InstanceConfig } from "../../src/config/schema";
+import type { RecordedResource } from "../../src/offline/engine";
 import { ALL_POLICIES, setClock, setErrorHook, type ZipnetPolicy } from "../../policies/pack";
 
 // The framework's own proxy (internal module of @pulumi/policy).
@@ -30,19 +31,8 @@ export { UNKNOWN_VALUE as UNKNOWN };
 /** "Now" for date checks: the example stacks' attestations are dated 2026-09/10. */
 export const FIXED_NOW = new Date("2026-11-24T00:00:00Z");
 
-export interface PlanResource {
-  urn: string;
-  type: string;
-  name: string;
-  custom: boolean;
-  parent: string;
-  /** Provider reference `URN::ID`. */
-  provider: string;
-  dependencies: string[];
-  /** Wire values: secrets wrapped, unknowns the sentinel. */
-  inputs: Record<string, any>;
-  protect: boolean;
-}
+/** A registration as the mock engine records it, with inputs loosely typed for mutation. */
+export type PlanResource = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependencies" | "protect"> & { inputs: Record<string, any> };
 
 export type Plan = PlanResource[];
 
