@@ -151,10 +151,30 @@ describe.each(EXAMPLE_STACKS)("%s", (stack) => {
     }
   });
 
-  it("declares egress for iroh (UDP), relays and Vault (TCP 443, Vault's port) and NTS", async () => {
-    const { config } = await examplePlan(stack);
-    const egress = firewallRules(config).filter((r) => r.direction === "egress");
-    expect(egress.map((r) => `${r.protocol}/${r.fromPort}-${r.toPort}`)).toEqual(["udp/1-65535", "tcp/443-443", "tcp/4460-4460", "tcp/8200-8200"]);
+  it("declares egress for iroh (UDP), relays and Vault (TCP 443, Vault's port) and NTS on every node's firewall", async () => {
+    const { config, resources } = await examplePlan(stack);
+    const expected = ["udp/1-65535", "tcp/443-443", "tcp/4460-4460", "tcp/8200-8200"];
+    expect(firewallRules(config).filter((r) => r.direction === "egress").map((r) => `${r.protocol}/${r.fromPort}-${r.toPort}`)).toEqual(expected);
+    const range = (ports: string) => (ports.includes("-") ? ports : `${ports}-${ports}`);
+    for (const node of instanceNodes(config)) {
+      const mine = resources.filter((r) => ownerOf(r) === node.id);
+      let rendered: string[] = [];
+      if (node.cloud === "gcp") {
+        rendered = ofType(mine, "gcp:compute/firewall:Firewall")
+          .map((r) => r.inputs as any)
+          .filter((r) => r.direction === "EGRESS" && r.allows && r.destinationRanges.includes("0.0.0.0/0"))
+          .map((r) => `${r.allows[0].protocol}/${range(r.allows[0].ports[0])}`);
+      }
+      if (node.cloud === "azure") {
+        rendered = (ofType(mine, "azure-native:network:NetworkSecurityGroup")[0].inputs as any).securityRules
+          .filter((r: any) => r.direction === "Outbound" && r.access === "Allow")
+          .map((r: any) => `${r.protocol.toLowerCase()}/${range(r.destinationPortRange)}`);
+      }
+      if (node.cloud === "aws") {
+        rendered = (ofType(mine, "aws:ec2/securityGroup:SecurityGroup")[0].inputs as any).egress.map((r: any) => `${r.protocol}/${r.fromPort}-${r.toPort}`);
+      }
+      expect(rendered, node.id).toEqual(expected);
+    }
   });
 
   it("labels every taggable resource with the instance, role and node (VMs also on-call)", async () => {
