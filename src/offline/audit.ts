@@ -31,7 +31,7 @@ import {
   propsOf,
   providerOf,
   stackOfUrn,
-  zipnetLabels,
+  readZipnetLabels,
   type AuditViolation,
   type InstanceFacts,
 } from "./crossInstance";
@@ -174,7 +174,7 @@ export function toAnalyzerResource(r: StateResource, byUrn: Map<string, StateRes
 export function retainedNodeResources(resources: StateResource[]): AuditViolation[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const nodeOf = (r: StateResource): string | undefined => {
-    const label = zipnetLabels(propsOf(r))[LABEL_NODE];
+    const label = readZipnetLabels(propsOf(r))[LABEL_NODE];
     if (label) return label;
     for (let p = r.parent ? byUrn.get(r.parent) : undefined, depth = 0; p && depth < 20; p = p.parent ? byUrn.get(p.parent) : undefined, depth++) {
       if (p.type.startsWith(NODE_COMPONENT_PREFIX)) return p.urn.slice(p.urn.lastIndexOf("::") + 2);

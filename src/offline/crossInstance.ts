@@ -83,7 +83,7 @@ function providerValue(value: unknown): unknown {
 }
 
 /** The zipnet labels/tags of a resource (labels, tags, a GCP boot disk's labels), merged. */
-export function zipnetLabels(props: Record<string, unknown>): Record<string, string> {
+export function readZipnetLabels(props: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   const boot = isObject(props.bootDisk) && isObject(props.bootDisk.initializeParams) ? props.bootDisk.initializeParams.labels : undefined;
   for (const source of [boot, props.tags, props.labels]) {
@@ -121,7 +121,7 @@ export function isVmType(type: string): boolean {
 
 function vmDomain(r: StateResource, byUrn: Map<string, StateResource>): FaultDomain | undefined {
   const props = propsOf(r);
-  const labels = zipnetLabels(props);
+  const labels = readZipnetLabels(props);
   const node = labels[LABEL_NODE];
   if (!node) return undefined;
   const provider = providerOf(r.provider, byUrn);
@@ -173,7 +173,7 @@ export function instanceFacts(label: string, resources: StateResource[]): Instan
   let labelledName: string | undefined;
   let labelledPosture: string | undefined;
   for (const r of resources) {
-    const labels = zipnetLabels(propsOf(r));
+    const labels = readZipnetLabels(propsOf(r));
     labelledName ??= labels[LABEL_INSTANCE];
     labelledPosture ??= labels[LABEL_POSTURE];
   }
