@@ -8,8 +8,10 @@
  * (`pulumi.unknown`) the plan recorded, which stay secret / unknown.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE as UNKNOWN } from "../src/contract/wire";
-import { runOffline, type OfflineRun, type RecordedResource } from "../src/offline/engine";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE as UNKNOWN } from "../policies/contract/wire";
+import { runInProcess, type InProcessRun } from "../src/offline/engine/inProcess";
+import type { RecordedResource } from "../src/offline/engine/model";
+import { PROJECT_NAME } from "../src/config/stackFile";
 
 const PROVIDER_PREFIX = "pulumi:providers:";
 
@@ -127,6 +129,6 @@ export function flatProgram(recorded: RecordedResource[], kind: FloorKind = "bar
 }
 
 /** Runs the floor for `recorded` under the same mock engine as the plan. */
-export function runFloor(recorded: RecordedResource[], stack: string, kind: FloorKind = "bare"): Promise<OfflineRun<void>> {
-  return runOffline(flatProgram(recorded, kind), { stack, preview: true });
+export function runFloor(recorded: RecordedResource[], stack: string, kind: FloorKind = "bare"): Promise<InProcessRun<void>> {
+  return runInProcess(flatProgram(recorded, kind), { project: PROJECT_NAME, stack, preview: true });
 }

@@ -2,7 +2,7 @@
  * Shape figures of a plan: the depth of its resource graph and the resources a config change
  * touches. Pure functions over the plan's recorded registrations.
  */
-import type { RecordedResource } from "../src/offline/engine";
+import type { RecordedResource } from "../src/offline/engine/model";
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 

@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { RecordedResource } from "../src/offline/engine";
+import type { RecordedResource } from "../src/offline/engine/model";
 import { changedResources, dependencyDepth, shortUrn } from "./graph";
 import { summarizeProfile, type ProfileSummary } from "./profile";
 import { ratio, round, spread, type Spread } from "./stats";

@@ -16,7 +16,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { RecordedResource } from "../src/offline/engine";
+import type { RecordedResource } from "../src/offline/engine/model";
 import type { StateFile } from "../src/offline/stateFile";
 
 const loadStarted = performance.now();
@@ -102,7 +102,7 @@ async function floor(kind: "bare" | "sdk", n: number, dir: string, runs: number)
   const recorded = JSON.parse(readFileSync(resourcesFile(dir, n), "utf8")) as RecordedResource[];
   if (kind === "sdk") preloadClasses(recorded.map((r) => r.type));
   const loadMs = performance.now() - loadStarted;
-  const result = await timedRuns(kind === "sdk" ? "floor-sdk" : "floor", runs, () => runFloor(recorded, stackName(n), kind), (out) => {
+  const result = await timedRuns(kind === "sdk" ? "floor-sdk" : "floor", runs, async () => ({ resources: (await runFloor(recorded, stackName(n), kind)).model.resources }), (out) => {
     const mismatches = inputMismatches(recorded, out.resources);
     return { inputMismatches: mismatches.length, inputMismatchSample: mismatches.slice(0, 5) };
   });

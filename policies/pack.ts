@@ -3,7 +3,7 @@
  * audit and the report. Importing this module starts nothing (no gRPC server, no cloud SDK):
  * only index.ts constructs the PolicyPack.
  */
-import { CHECKLIST } from "../src/contract/checklist";
+import { CHECKLIST } from "./contract/checklist";
 import * as aggregator from "./src/aggregator";
 import * as attestations from "./src/attestations";
 import * as audit from "./src/audit";

@@ -2,11 +2,10 @@
  * The Pulumi program as a function of the validated config: what `pulumi up` runs (index.ts)
  * and what the offline plan runs under mocks.
  */
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadInstance } from "./config/load";
 import type { InstanceConfig } from "./config/schema";
-import { PROJECT_ROOT } from "./config/stackFile";
+import { stacksDir } from "./config/stackFile";
 import { ConfigError } from "./config/validate";
 import { loadPrivateKey, sign } from "./deployRecord/ed25519";
 import { publicationOf, renderPublication } from "./deployRecord/publication";
@@ -44,7 +43,7 @@ export function program(config: InstanceConfig, opts: ProgramOptions = {}) {
  */
 export function loadInstanceConfig(): InstanceConfig {
   try {
-    return loadInstance(new pulumi.Config("zipnet-infra").getObject<unknown>("instance"), path.join(PROJECT_ROOT, "stacks"));
+    return loadInstance(new pulumi.Config("zipnet-infra").getObject<unknown>("instance"), stacksDir());
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;

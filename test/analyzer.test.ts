@@ -6,11 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY, UNKNOWN_VALUE as UNKNOWN_SENTINEL } from "../src/contract/wire";
+import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY, UNKNOWN_VALUE as UNKNOWN_SENTINEL } from "../policies/contract/wire";
 import {
   AnalyzerCallError,
   PolicyPackStartError,
-  REDACTED_SECRET,
   effectiveConfig,
   startPolicyPack,
   toWireValue,
@@ -86,7 +85,7 @@ describe("the test pack", () => {
   it("sends options, parent, provider and secret envelopes as the CLI does", async () => {
     await pack.configure();
     const res = await pack.analyze(
-      thing("a", { port: 8080, secret: { [SIG_KEY]: SECRET_SIG, ciphertext: "AAAA" } }, {
+      thing("a", { port: 8080, secret: { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify("s3cret") } }, {
         options: { protect: true },
         parent: STACK,
         provider: { type: "pulumi:providers:aws", name: "default", urn: "urn:pulumi:s::p::pulumi:providers:aws::default", properties: { region: "us-east-2" } },
@@ -99,8 +98,8 @@ describe("the test pack", () => {
     expect(d.message).toContain("protect=true");
     expect(d.message).toContain(`parent=${STACK}`);
     expect(d.message).toContain("provider=pulumi:providers:aws:us-east-2");
-    // a ciphertext-only secret reaches the pack as the redacted placeholder, unwrapped
-    expect(d.message).toContain(`secret="${REDACTED_SECRET}"`);
+    // a --show-secrets plaintext (the JSON text of the value) reaches the pack decoded, unwrapped
+    expect(d.message).toContain(`secret="s3cret"`);
   });
 
   it("passes in-memory secret values through unredacted", async () => {
@@ -168,7 +167,7 @@ describe("wire values", () => {
       componentRef: "urn:c",
       out: { [SIG_KEY]: SECRET_SIG, value: 5 },
       unknownOut: UNKNOWN_SENTINEL,
-      cipher: { [SIG_KEY]: SECRET_SIG, value: REDACTED_SECRET },
+      cipher: { [SIG_KEY]: SECRET_SIG, value: UNKNOWN_SENTINEL },
       plain: { [SIG_KEY]: SECRET_SIG, value: { k: "v" } },
       value: { [SIG_KEY]: SECRET_SIG, value: "v" },
     });
@@ -201,7 +200,8 @@ describe("process lifecycle", () => {
     try {
       await expect(startPolicyPack(dir)).rejects.toThrow(/no package\.json/);
       writeFileSync(path.join(dir, "package.json"), '{"name":"broken","version":"1.0.0"}');
-      await expect(startPolicyPack(dir)).rejects.toThrow(/no policy pack entry file/);
+      // The CLI's runner requires the folder: with no entry point it says so and exits.
+      await expect(startPolicyPack(dir)).rejects.toThrow(/exited \(code \d+\) before printing its port; stderr: [\s\S]*failed to locate the entry point/);
       writeFileSync(path.join(dir, "index.js"), 'console.error("broken on purpose"); process.exit(3);');
       const err = await startPolicyPack(dir).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PolicyPackStartError);

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEY } from "../src/config/schema";
 import { formatIssue, validateInstanceConfig } from "../src/config/validate";
-import { setMocksWithHooks, waitForRegistrations } from "../src/offline/engine";
+import { installEngine, waitForRegistrations } from "../src/offline/engine/inProcess";
+import { EngineModel } from "../src/offline/engine/model";
 import { main } from "../src/program";
 import { EXAMPLE_STACKS, rawExample } from "./support/plans";
 
@@ -118,21 +119,10 @@ describe("bad configs", () => {
   });
 });
 
-/** Runs the stack program (src/index.ts's main) under mocks with this config; counts registrations. */
+/** Runs the stack program (src/index.ts's main) in-process against the engine model with this config; counts registrations. */
 async function runStackProgram(stack: string, raw: unknown) {
-  let registered = 0;
-  await setMocksWithHooks(
-    {
-      newResource: (args) => {
-        registered++;
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "zipnet-infra",
-    stack,
-    true,
-  );
+  const model = new EngineModel({ project: "zipnet-infra", stack, preview: true });
+  installEngine(model);
   pulumi.runtime.setAllConfig({ [CONFIG_KEY]: JSON.stringify(raw) });
   let error: unknown;
   let outputs: ReturnType<typeof main> | undefined;
@@ -142,7 +132,7 @@ async function runStackProgram(stack: string, raw: unknown) {
     error = err;
   }
   await waitForRegistrations();
-  return { error, outputs, registered };
+  return { error, outputs, registered: model.resources.length };
 }
 
 describe("the stack program with invalid config", () => {

@@ -4,7 +4,7 @@
  * item that breaks it is reported as a mandatory violation carrying that item's id.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHECKLIST } from "../src/contract/checklist";
+import { CHECKLIST } from "../policies/contract/checklist";
 import { instanceSchema } from "../src/config/schema";
 import { startPolicyPack, type PolicyPackClient } from "../src/offline/analyzer";
 import { DEFAULT_PACK_DIR, auditStates, unredactedPlanState, type AuditResult } from "../src/offline/audit";
@@ -31,11 +31,20 @@ const named = (state: StateFile, name: string): StateResource => {
   if (!r) throw new Error(`no resource named ${name}`);
   return r;
 };
-const inputs = (state: StateFile, name: string): any => named(state, name).inputs;
-const record = (state: StateFile): any => all(state).find((r) => r.type === "zipnet:index:ZipnetInstance")!.inputs;
+/**
+ * A state holds each resource twice: its inputs (what Analyze sees) and its outputs (what
+ * AnalyzeStack sees, as `pulumi policy analyze` sends them). A mutation edits both sides, as a
+ * real deployment of the edited program would: `props` and `record` read the side being edited.
+ */
+let side: "inputs" | "outputs" = "inputs";
+const props = (state: StateFile, name: string): any => named(state, name)[side];
+const record = (state: StateFile): any => {
+  const r = all(state).find((x) => x.type === "zipnet:index:ZipnetInstance")!;
+  return side === "inputs" ? r.inputs : (r.outputs as any).postureRecord;
+};
 /** Rewrites the boot contract (JSON user-data) of a GCP VM. */
 const editBoot = (state: StateFile, vm: string, edit: (contract: any) => void) => {
-  const metadata = inputs(state, vm).metadata;
+  const metadata = props(state, vm).metadata;
   const contract = JSON.parse(metadata["user-data"]);
   edit(contract);
   metadata["user-data"] = JSON.stringify(contract);
@@ -61,25 +70,26 @@ interface Mutation {
   build: () => Promise<StateFile[]> | StateFile[];
 }
 
-/** One mainnet mutation: copy, edit, audit alone. */
+/** One mainnet mutation: copy, edit (inputs, then outputs), audit alone. */
 const mainnet = (id: string, what: string, edit: (s: StateFile) => void): Mutation => ({
   id,
   what,
   build: () => {
     const s = copy(states["acme.mainnet"]);
-    edit(s);
+    for (side of ["inputs", "outputs"] as const) edit(s);
+    side = "inputs";
     return [s];
   },
 });
 
 const MUTATIONS: Mutation[] = [
-  mainnet("identity.instance-name", "a committee VM labelled with a misspelt instance", (s) => (inputs(s, "c1-vm").labels["zipnet-instance"] = "acme_mainet")),
+  mainnet("identity.instance-name", "a committee VM labelled with a misspelt instance", (s) => (props(s, "c1-vm").labels["zipnet-instance"] = "acme_mainet")),
   mainnet("identity.instance-name", "the boot contract names another instance", (s) => editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_INSTANCE = "acme.mainet"))),
   { id: "identity.instance-unique", what: "two states of one instance", build: () => [copy(states["acme.mainnet"]), copy(states["acme.mainnet"])] },
   mainnet("identity.mrtd-published", "no committee MR_TD in the record", (s) => (record(s).tdx.committeeMrtds = [])),
   mainnet("secret.committee-in-manager", "the committee secret written into user-data", (s) =>
     editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_COMMITTEE_SECRET = "q3J0c2VjcmV0LXZhbHVlLW9mLTMyLWJ5dGVzLWxvbmc="))),
-  mainnet("secret.committee-unique", "the committee secret kept in a shared mount", (s) => (inputs(s, "secrets-committee").mount = "secret")),
+  mainnet("secret.committee-unique", "the committee secret kept in a shared mount", (s) => (props(s, "secrets-committee").mount = "secret")),
   mainnet("secret.access-audited", "no audit device", (s) => remove(s, (r) => r.type === "vault:index/audit:Audit")),
   {
     id: "committee.fault-domains",
@@ -92,57 +102,61 @@ const MUTATIONS: Mutation[] = [
       return [unredactedPlanState(plan)];
     },
   },
-  mainnet("committee.tdx", "TDX removed from a GCP committee VM", (s) => delete inputs(s, "c1-vm").confidentialInstanceConfig),
-  mainnet("committee.tdx", "an Azure committee VM without ConfidentialVM", (s) => (inputs(s, "c2-vm").securityProfile.securityType = "TrustedLaunch")),
+  mainnet("committee.tdx", "TDX removed from a GCP committee VM", (s) => delete props(s, "c1-vm").confidentialInstanceConfig),
+  mainnet("committee.tdx", "an Azure committee VM without ConfidentialVM", (s) => (props(s, "c2-vm").securityProfile.securityType = "TrustedLaunch")),
   mainnet("committee.node-secret", "a node's policy reads another node's secret", (s) => {
-    const p = inputs(s, "secrets-c1-policy");
+    const p = props(s, "secrets-c1-policy");
     p.policy += `\npath "zipnet/acme.mainnet/data/nodes/c2" {\n  capabilities = ["read"]\n}\n`;
   }),
   mainnet("committee.ingress", "SSH opened to a committee VM", (s) => {
+    if (side === "outputs") return; // one new resource, both sides at once
     const fw = structuredClone(named(s, "c1-fw-iroh"));
     fw.urn = fw.urn.replace(/c1-fw-iroh$/, "c1-fw-ssh");
-    Object.assign(fw.inputs!, { allows: [{ protocol: "tcp", ports: ["22"] }], sourceRanges: ["0.0.0.0/0"] });
+    for (const p of [fw.inputs!, fw.outputs!]) Object.assign(p, { allows: [{ protocol: "tcp", ports: ["22"] }], sourceRanges: ["0.0.0.0/0"] });
     all(s).push(fw);
   }),
   mainnet("committee.ingress", "the Azure NSG's explicit deny-all inbound removed", (s) => {
-    const nsg = inputs(s, "c2-nsg");
+    const nsg = props(s, "c2-nsg");
     nsg.securityRules = nsg.securityRules.filter((r: any) => r.name !== "deny-all-inbound");
   }),
-  mainnet("committee.disk-wipe", "a GCP boot disk kept after its VM", (s) => (inputs(s, "c1-vm").bootDisk.autoDelete = false)),
-  mainnet("committee.disk-wipe", "an Azure OS disk detached on delete", (s) => (inputs(s, "c2-vm").storageProfile.osDisk.deleteOption = "Detach")),
-  mainnet("committee.disk-wipe", "a committee disk without its per-node key", (s) => delete inputs(s, "c3-vm").bootDisk.kmsKeySelfLink),
+  mainnet("committee.disk-wipe", "a GCP boot disk kept after its VM", (s) => (props(s, "c1-vm").bootDisk.autoDelete = false)),
+  mainnet("committee.disk-wipe", "an Azure OS disk detached on delete", (s) => (props(s, "c2-vm").storageProfile.osDisk.deleteOption = "Detach")),
+  mainnet("committee.disk-wipe", "a committee disk without its per-node key", (s) => delete props(s, "c3-vm").bootDisk.kmsKeySelfLink),
   mainnet("committee.disk-wipe", "a node's key protected", (s) => (named(s, "c1-disk-key").protect = true)),
   mainnet("committee.disk-wipe", "a node's key retained on delete", (s) => (named(s, "c1-disk-key").retainOnDelete = true)),
   mainnet("aggregator.no-committee-secret", "the aggregator granted the committee path", (s) => {
-    inputs(s, "secrets-agg-policy").policy += `\npath "zipnet/acme.mainnet/data/committee" {\n  capabilities = ["read"]\n}\n`;
+    props(s, "secrets-agg-policy").policy += `\npath "zipnet/acme.mainnet/data/committee" {\n  capabilities = ["read"]\n}\n`;
   }),
   mainnet("aggregator.own-identity", "the aggregator reads a committee server's node secret", (s) => {
-    inputs(s, "secrets-agg-policy").policy = `path "zipnet/acme.mainnet/data/nodes/c1" {\n  capabilities = ["read"]\n}\n`;
+    props(s, "secrets-agg-policy").policy = `path "zipnet/acme.mainnet/data/nodes/c1" {\n  capabilities = ["read"]\n}\n`;
   }),
   mainnet("client.mrtd-allowlist", "no client MR_TD", (s) => (record(s).tdx.clientMrtds = [])),
   mainnet("devtest.min-participants", "a committee server waits for one participant", (s) => editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_MIN_PARTICIPANTS = "1"))),
-  mainnet("devtest.not-production", "a production committee server without TDX", (s) => delete inputs(s, "c3-vm").confidentialInstanceConfig),
+  mainnet("devtest.not-production", "a production committee server without TDX", (s) => delete props(s, "c3-vm").confidentialInstanceConfig),
   mainnet("network.egress-relays", "no UDP egress to relays", (s) => remove(s, (r) => /::c1-fw-udp-out(-v6)?$/.test(r.urn))),
   mainnet("network.ntp", "no time sources in the boot contract", (s) => editBoot(s, "c1-vm", (c) => (c.time.sources = []))),
-  mainnet("network.metrics-private", "metrics opened to 0.0.0.0/0", (s) => (inputs(s, "c1-fw-metrics").sourceRanges = ["0.0.0.0/0"])),
+  mainnet("network.metrics-private", "metrics opened to 0.0.0.0/0", (s) => (props(s, "c1-fw-metrics").sourceRanges = ["0.0.0.0/0"])),
   mainnet("network.metrics-private", "metrics opened to ::/0 on Azure", (s) => {
-    const rule = inputs(s, "c2-nsg").securityRules.find((r: any) => r.name === "allow-metrics");
+    const rule = props(s, "c2-nsg").securityRules.find((r: any) => r.name === "allow-metrics");
     delete rule.sourceAddressPrefixes;
     rule.sourceAddressPrefix = "::/0";
   }),
   mainnet("audit.broadcast-archive", "no archive bucket", (s) => remove(s, (r) => r.type.startsWith("aws:s3/"))),
-  mainnet("audit.broadcast-archive", "an archive bucket without Object Lock", (s) => (inputs(s, "archive-bucket").objectLockEnabled = false)),
+  mainnet("audit.broadcast-archive", "an archive bucket without Object Lock", (s) => (props(s, "archive-bucket").objectLockEnabled = false)),
   mainnet("audit.peer-registry", "no registry key in the record", (s) => (record(s).registry = null)),
-  mainnet("ops.oncall", "a VM without its on-call", (s) => delete inputs(s, "agg-vm").tags["zipnet-oncall"]),
+  mainnet("ops.oncall", "a VM without its on-call", (s) => delete props(s, "agg-vm").tags["zipnet-oncall"]),
   mainnet("ops.break-glass", "no break-glass record", (s) => delete record(s).attestations["ops.break-glass"]),
   {
     id: "scope.per-instance",
     what: "two instances sharing a Vault mount",
     build: () => {
       const preview = copy(states["acme.preview"]);
-      for (const r of all(preview)) if (r.type.startsWith("vault:") && r.inputs && "mount" in r.inputs) r.inputs.mount = "zipnet/acme.mainnet";
-      inputs(preview, "secrets-kv").path = "zipnet/acme.mainnet";
-      record(preview).vault.mount = "zipnet/acme.mainnet";
+      for (side of ["inputs", "outputs"] as const) {
+        for (const r of all(preview)) if (r.type.startsWith("vault:") && r[side] && "mount" in r[side]!) r[side]!.mount = "zipnet/acme.mainnet";
+        props(preview, "secrets-kv").path = "zipnet/acme.mainnet";
+        record(preview).vault.mount = "zipnet/acme.mainnet";
+      }
+      side = "inputs";
       return [copy(states["acme.mainnet"]), preview];
     },
   },

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main";
-import { CHECKLIST } from "../src/contract/checklist";
+import { CHECKLIST } from "../policies/contract/checklist";
 import { generateKeyPair } from "../src/deployRecord/ed25519";
 import { PROJECT_ROOT } from "../src/config/stackFile";
 import { renderHtmlToText } from "./support/chromium";

@@ -3,7 +3,7 @@
  * and the PeerId registry (mandatory for production: the record names the registry key; the
  * signed registry file itself is verified by the program and the audit, the pack cannot read it).
  */
-import { LABEL_ROLE } from "../../src/contract/labels";
+import { LABEL_ROLE } from "../contract/labels";
 import { recordOfView } from "./core/checks";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE, instanceFromLabel, type ResourceView } from "./core/resources";

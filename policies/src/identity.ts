@@ -2,7 +2,7 @@
  * identity.*: the instance name (ZIPNET_INSTANCE) grammar and labels, one instance per stack,
  * and the committee MR_TDs the instance publishes.
  */
-import { LABEL_INSTANCE } from "../../src/contract/labels";
+import { LABEL_INSTANCE } from "../contract/labels";
 import { bootEnv, bootOf } from "./core/boot";
 import { MRTD_HEX, isValidInstanceName, labelProp, recordOfView, LABEL_VALUE } from "./core/checks";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";

@@ -1,7 +1,7 @@
 /**
  * network.*: egress to iroh relays, NTP configured and reachable, metrics never public.
  */
-import { isPublicSource } from "../../src/contract/cidr";
+import { isPublicSource } from "../contract/cidr";
 import { recordOfView } from "./core/checks";
 import { publicAdmits, ruleLocation, vmEgressPermitted, vmPaths } from "./core/network";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";

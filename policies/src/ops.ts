@@ -1,5 +1,5 @@
 /** ops.oncall: every node carries its on-call rotation (label/tag on the VM, and in the record). */
-import { LABEL_ONCALL } from "../../src/contract/labels";
+import { LABEL_ONCALL } from "../contract/labels";
 import { labelProp, recordOfView } from "./core/checks";
 import { resourcePolicies } from "./core/policy";
 import { AWS_VM, AZURE_VM, GCP_VM, ZIPNET_INSTANCE_TYPE, isZipnetResource } from "./core/resources";

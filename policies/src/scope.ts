@@ -3,7 +3,7 @@
  * instance's secrets live in one Vault mount of its own, node policies reach no other mount,
  * and every node's resources use a provider (account) of that node only.
  */
-import { LABEL_NODE } from "../../src/contract/labels";
+import { LABEL_NODE } from "../contract/labels";
 import { parsePolicyHcl } from "../lib/vaultAcl";
 import { providerAccount } from "./core/model";
 import { stackPolicies } from "./core/policy";

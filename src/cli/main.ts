@@ -6,26 +6,29 @@
  *   audit --state FILE [--state FILE ...]  [--json FILE] [--policy-pack DIR] [--report DIR]
  *   verify-publication FILE SIG PUBKEY
  *
- * `plan` builds the plan under the mock engine and audits it in memory (the policy pack sees
+ * `plan` runs the program as `pulumi preview` does (a `cmd/run` child against the offline engine)
+ * and audits the plan in memory (the policy pack sees
  * the real secret values; only the redacted plan is ever written). `audit` judges `pulumi stack
  * export` or `plan --json` files with the policy pack, over the Analyzer protocol, plus the
  * cross-instance checks.
  *
- * Exit codes: 0 valid, 1 mandatory policy violations, 2 usage, config or input errors.
+ * Exit codes: 0 valid, 1 mandatory policy violations or a plan the engine refuses, 2 usage,
+ * config or input errors.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { loadInstance } from "../config/load";
-import { readStackConfig, stackFilePath, stackNameOf } from "../config/stackFile";
+import { readCliConfig, stackFilePath, stackNameOf } from "../config/stackFile";
+import { CONFIG_KEY } from "../config/schema";
 import { ConfigError } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
-import { INSTANCE_TYPE } from "../contract/wire";
+import { INSTANCE_TYPE } from "../../policies/contract/wire";
 import type { StateFile } from "../offline/stateFile";
 import { KeyFileError, reportInput, writePlanRecord, writeReport, type RecordFacts } from "./deployRecord";
 import { AuditInputError, DEFAULT_PACK_DIR, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
-import { planInstance, summarize } from "../offline/plan";
+import { PlanError, planStack, summarize } from "../offline/plan";
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATIONS = 1;
@@ -60,22 +63,40 @@ async function plan(opts: PlanOptions): Promise<number> {
   if (opts.publicationKey && !opts.report) throw new UsageError("--publication-key signs the publication --report writes: add --report DIR");
   const file = opts.configFile ? path.resolve(opts.configFile) : stackFilePath(opts.stack!);
   const stack = opts.stack ?? stackNameOf(file);
+  // Config as the CLI builds it from the stack file; every problem reported before anything runs.
+  const cli = readCliConfig(file);
   // The signed PeerId registry lives beside the stack file.
-  const config = loadInstance(readStackConfig(file), path.dirname(file));
-  const result = await planInstance(config, stack);
+  const config = loadInstance(cli.values[CONFIG_KEY], path.dirname(file));
+  // The pack starts while the program runs (two processes, as under the CLI).
+  const pack = opts.audit ? startPolicyPack(opts.policyPack ?? DEFAULT_PACK_DIR) : undefined;
+  pack?.catch(() => undefined);
+  let result;
+  try {
+    // The program runs as `pulumi preview` runs it: a cmd/run child against the offline engine.
+    result = await planStack(config, stack, cli, { stacksDir: path.dirname(file) });
+  } catch (err) {
+    await pack?.then((c) => c.close(), () => undefined);
+    throw err;
+  }
   process.stdout.write(`${summarize(result)}\n`);
   if (opts.json) {
     writeJson(opts.json, result.state);
     process.stdout.write(`\nplan written to ${opts.json}\n`);
   }
-  if (!opts.audit) return EXIT_OK;
+  if (!pack) return EXIT_OK;
   // In memory, with the real secret values: the pack can compare them; nothing unredacted is written.
-  let audit: AuditResult;
+  let client;
   try {
-    audit = await auditPlan(result, { packDir: opts.policyPack });
+    client = await pack;
   } catch (err) {
     if (err instanceof PolicyPackStartError) throw new PolicyPackStartError(`cannot audit the plan: ${err.message} (--no-audit skips the audit)`);
     throw err;
+  }
+  let audit: AuditResult;
+  try {
+    audit = await auditPlan(result, { client });
+  } finally {
+    await client.close();
   }
   process.stdout.write(`\n${formatAudit(audit)}\n`);
   if (opts.auditJson) {
@@ -231,6 +252,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     process.exitCode = undefined;
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (err instanceof PlanError) {
+      process.stderr.write(`plan failed: ${err.message}\n`);
+      return EXIT_VIOLATIONS;
+    }
     if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError || err instanceof KeyFileError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
@@ -239,8 +264,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** Runs the CLI and exits with its code (bin/infra.js). */
+export function runCli(argv: string[]): void {
+  main(argv).then(
     (code) => process.exit(code),
     (err) => {
       process.stderr.write(`internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
@@ -248,3 +274,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCli(process.argv.slice(2));

@@ -6,7 +6,7 @@
  * depends on several fields at once (posture, clouds, uniqueness).
  */
 import { z } from "zod";
-import { isValidCidr } from "../contract/cidr";
+import { isValidCidr } from "../../policies/contract/cidr";
 
 export const CONFIG_KEY = "zipnet-infra:instance";
 
@@ -27,9 +27,15 @@ const mrtd = z
   .transform((s) => s.toLowerCase())
   .pipe(z.string().regex(MRTD_HEX, "expected 96 hex characters (a 48-byte TDX MR_TD)"));
 
+/**
+ * An unquoted date in a stack file reaches the program as Go prints a time (`2026-10-01 00:00:00
+ * +0000 UTC`, see src/config/stackFile.ts): the day is what the operator wrote.
+ */
+const GO_MIDNIGHT_UTC = /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/;
+
 const isoDate = z
   .union([z.string(), z.date()])
-  .transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d))
+  .transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d.replace(GO_MIDNIGHT_UTC, "$1")))
   .pipe(z.string().regex(ISO_DATE, "expected a date YYYY-MM-DD"));
 
 const cidr = z.string().refine(isValidCidr, {

@@ -1,12 +1,39 @@
-/** Reads the instance config out of a Pulumi stack config file (`stacks/Pulumi.NAME.yaml`). */
-import { existsSync, readFileSync } from "node:fs";
+/**
+ * Stack config files (`stacks/Pulumi.NAME.yaml`) read the way the Pulumi CLI reads them, and the
+ * config the CLI hands a program: `PULUMI_CONFIG`, a JSON map `"<namespace>:config:<key>"` ->
+ * string (object values as JSON text), and `PULUMI_CONFIG_SECRET_KEYS` (docs/engine.md).
+ *
+ * YAML scalars take the types Go's yaml.v3 gives them inside an object value: an unquoted date
+ * stays a string, numbers stay numbers. What the CLI could not pass on faithfully is refused with
+ * the key named: non-finite numbers (`.inf`, `1e400`), integers past 2^53 (JSON readers in the
+ * program would round them), and `secure:` values, which only the CLI's secrets provider can decrypt.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { CONFIG_KEY } from "./schema";
-import { ConfigError } from "./validate";
+import { ConfigError, RAW, type ConfigIssue } from "./validate";
+
+/** The project root: the nearest folder above this module holding Pulumi.yaml (src/ or dist/src/ alike). */
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no Pulumi.yaml above ${from}`);
+  }
+}
 
 /** The repository root (where Pulumi.yaml and stacks/ live). */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+/** The project's name (Pulumi.yaml `name`): the default config namespace. */
+export const PROJECT_NAME = "zipnet-infra";
+
+/** Where the program looks for the stack's own files (the signed registry): set by the offline CLI for `--config-file`. */
+export const STACKS_DIR_ENV = "ZIPNET_STACKS_DIR";
+
+export function stacksDir(): string {
+  return process.env[STACKS_DIR_ENV] || path.join(PROJECT_ROOT, "stacks");
+}
 
 export function stackFilePath(stack: string): string {
   return path.join(PROJECT_ROOT, "stacks", `Pulumi.${stack}.yaml`);
@@ -18,20 +45,120 @@ export function stackNameOf(file: string): string {
   return m ? m[1] : path.basename(file).replace(/\.ya?ml$/, "");
 }
 
+/** A stack file's config, as the CLI passes it to a program. */
+export interface CliConfig {
+  /** `PULUMI_CONFIG`'s map: `"<namespace>:config:<key>"` -> string (objects as JSON text). */
+  config: Record<string, string>;
+  /** `PULUMI_CONFIG_SECRET_KEYS`: the `<namespace>:<key>` names holding secrets. */
+  secretKeys: string[];
+  /** Each key's value as YAML gave it (the instance config before validation). */
+  values: Record<string, unknown>;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** yaml.v3 resolves an unquoted `YYYY-M-D` (optionally with a time) to a timestamp (resolve.go allowedTimestampFormats). */
+const TIMESTAMP = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z)?)?$/;
+const NON_FINITE = /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/;
+
+const pad = (n: string, w = 2) => n.padStart(w, "0");
+
+/**
+ * A YAML node as Pulumi's config loader sees it: yaml.v3 into `any`, then Go's `time.Time.String()`
+ * for timestamps (an unquoted `2026-10-01` reaches the program as `2026-10-01 00:00:00 +0000 UTC`),
+ * floats yaml.v3 cannot parse kept as their text (`1e400`), `.inf`/`.nan` refused as the CLI
+ * refuses them (json: unsupported value).
+ */
+function goValue(node: unknown, at: string, issues: ConfigIssue[]): unknown {
+  if (isMap(node)) {
+    const pairs = node.items.map((p) => [String(isScalar(p.key) ? p.key.value : p.key), p.value] as const);
+    if (pairs.length === 1 && pairs[0][0] === "secure") {
+      issues.push({
+        path: at,
+        expected: "a value the offline plan can read",
+        found: `${RAW}an encrypted value (secure:), which only the Pulumi CLI's secrets provider can decrypt${at.endsWith(":publicationKey") ? "; pass the key with --publication-key FILE" : "; use `pulumi preview` with the CLI, or a copy of the stack file with the plain value that is never committed"}`,
+      });
+      return null;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of pairs) out[k] = goValue(v, `${at}.${k}`, issues);
+    return out;
+  }
+  if (isSeq(node)) return node.items.map((v, i) => goValue(v, `${at}[${i}]`, issues));
+  if (!isScalar(node)) return null;
+  const value = node.value;
+  const source = typeof node.source === "string" ? node.source : String(value);
+  if (node.type === "PLAIN" && typeof value === "string") {
+    const m = value.match(TIMESTAMP);
+    if (m) {
+      if (m[4] !== undefined && m[8] === undefined) {
+        issues.push({ path: at, expected: "a date YYYY-MM-DD or a UTC time ending in Z (quote other forms)", found: value });
+        return null;
+      }
+      const time = m[4] === undefined ? "00:00:00" : `${pad(m[4])}:${pad(m[5])}:${pad(m[6])}${m[7] ? m[7].replace(/0+$/, "") : ""}`;
+      return `${m[1]}-${pad(m[2])}-${pad(m[3])} ${time} +0000 UTC`;
+    }
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    if (NON_FINITE.test(source.trim())) {
+      issues.push({ path: at, expected: "a finite number (the Pulumi CLI refuses .inf and .nan: json: unsupported value)", found: `${RAW}${source.trim()}` });
+      return null;
+    }
+    return source.trim();
+  }
+  if (typeof value === "bigint") {
+    if (value > MAX_SAFE || value < -MAX_SAFE) {
+      issues.push({ path: at, expected: "an integer between -(2^53-1) and 2^53-1 (the program's JSON reader would round it)", found: `${RAW}${value.toString()}` });
+      return null;
+    }
+    return Number(value);
+  }
+  return value ?? null;
+}
+
+/** Go's json.Marshal: map keys sorted, `<`, `>` and `&` escaped. */
+export function goJson(value: unknown): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(sorted(value)).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+}
+
+/** Namespaced key: `instance` in project zipnet-infra is `zipnet-infra:instance`. */
+function namespaced(key: string): string {
+  return key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
+}
+
+/** Reads a stack file's config as the CLI does; throws ConfigError listing every problem. */
+export function readCliConfig(file: string): CliConfig {
+  if (!existsSync(file)) throw new ConfigError([{ path: file, expected: "a stack config file", found: "no such file" }]);
+  if (!statSync(file).isFile()) throw new ConfigError([{ path: file, expected: "a stack config file", found: "not a regular file" }]);
+  const doc = parseDocument(readFileSync(file, "utf8"), { intAsBigInt: true });
+  if (doc.errors.length) {
+    throw new ConfigError([{ path: file, expected: "valid YAML", found: doc.errors[0].message.split("\n")[0] }]);
+  }
+  const root = doc.contents;
+  const section = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === "config")?.value : undefined;
+  if (!isMap(section)) {
+    throw new ConfigError([{ path: `${file}: config`, expected: `a config: section holding ${CONFIG_KEY}`, found: isScalar(section) ? section.value : section === undefined ? undefined : `${RAW}a YAML ${isSeq(section) ? "list" : "value"}` }]);
+  }
+  const issues: ConfigIssue[] = [];
+  const config: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const pair of section.items) {
+    const key = namespaced(String(isScalar(pair.key) ? pair.key.value : pair.key));
+    const value = goValue(pair.value, key, issues);
+    const i = key.indexOf(":");
+    // Strings pass as they are; numbers, booleans, null, maps and lists as Go JSON text.
+    const text = typeof value === "string" ? value : goJson(value);
+    config[`${key.slice(0, i)}:config:${key.slice(i + 1)}`] = text;
+    // What the program reads back (pulumi.Config.getObject parses the text).
+    values[key] = typeof value === "string" ? value : JSON.parse(text);
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return { config, secretKeys: [], values };
+}
+
 /** The raw (unvalidated) value of `zipnet-infra:instance` in a stack file. */
 export function readStackConfig(file: string): unknown {
-  if (!existsSync(file)) {
-    throw new ConfigError([{ path: file, expected: "a stack config file", found: "no such file" }]);
-  }
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new ConfigError([{ path: file, expected: "valid YAML", found: (err as Error).message.split("\n")[0] }]);
-  }
-  const config = (doc as { config?: Record<string, unknown> } | null)?.config;
-  if (!config || typeof config !== "object") {
-    throw new ConfigError([{ path: `${file}: config`, expected: `a config: section holding ${CONFIG_KEY}`, found: doc }]);
-  }
-  return config[CONFIG_KEY];
+  return readCliConfig(file).values[CONFIG_KEY];
 }

@@ -3,8 +3,8 @@
  * rules that depend on several fields (posture, clouds, uniqueness). Pure functions: the
  * program calls them before it registers any resource, and tests call them directly.
  */
-import { CHECKLIST } from "../contract/checklist";
-import { isPublicSource } from "../contract/cidr";
+import { CHECKLIST } from "../../policies/contract/checklist";
+import { isPublicSource } from "../../policies/contract/cidr";
 import {
   ACCOUNT_FORMAT,
   ANY_SIZE,
@@ -37,8 +37,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** Marks a `found` text as already formatted (not JSON-quoted). */
+export const RAW = "\u0000";
+
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
+  if (typeof value === "string" && value.startsWith(RAW)) return value.slice(1);
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -18,7 +18,7 @@ import type { NodeArgs, ZipnetNode } from "../nodes/types";
 import { SecretScopes } from "../secrets/scopes";
 import { BroadcastArchive } from "../archive/archive";
 import { mountPath } from "../secrets/layout";
-import { INSTANCE_TYPE } from "../contract/wire";
+import { INSTANCE_TYPE } from "../../policies/contract/wire";
 import { bootContract, type BootContract } from "./bootContract";
 
 

@@ -1,6 +1,6 @@
 /** Labels/tags for a node's resources, rendered per cloud (see src/contract/labels.ts). */
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
-import { LABEL_INSTANCE, LABEL_NODE, LABEL_ONCALL, LABEL_POSTURE, LABEL_ROLE, gcpLabelValue, instanceLabel, type ZipnetRole } from "../contract/labels";
+import { LABEL_INSTANCE, LABEL_NODE, LABEL_ONCALL, LABEL_POSTURE, LABEL_ROLE, gcpLabelValue, instanceLabel, type ZipnetRole } from "../../policies/contract/labels";
 
 /** AWS tag values allow letters, digits, spaces and `_ . : / = + - @`. */
 function awsTagValue(value: string): string {

@@ -1,9 +1,10 @@
 /**
- * Drives a CrossGuard policy pack exactly as the Pulumi CLI does, without the CLI: spawn the
- * pack's entry file in its own Node process (TypeScript through tsx's CommonJS register), read
- * the Analyzer gRPC port from the first line of its stdout, and talk to it over
- * `@pulumi/pulumi/proto/analyzer_grpc_pb`: GetAnalyzerInfo, Configure, ConfigureStack, Analyze,
- * AnalyzeStack.
+ * Drives a CrossGuard policy pack exactly as the Pulumi CLI does, without the CLI: spawn
+ * `@pulumi/pulumi/cmd/run-policy-pack <engine> <pack dir>` with the pack folder as working
+ * directory (the runner registers ts-node, type-checked, as the CLI's does, and requires the
+ * folder: package.json `main`), read the Analyzer gRPC port from the first line of its stdout,
+ * and talk to it over `@pulumi/pulumi/proto/analyzer_grpc_pb`: GetAnalyzerInfo, Configure,
+ * ConfigureStack, Analyze, AnalyzeStack.
  *
  * What the CLI does and the pack does not, this module does too:
  *  - Configure: every policy gets an entry with its enforcement level (the policy's own, or the
@@ -25,16 +26,13 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE } from "../contract/wire";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE } from "../../policies/contract/wire";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
 /** The secret envelope key and signature, and the resource-reference / output-value signatures. */
 const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-/** The value sent for a secret whose plaintext the state does not hold (an export without --show-secrets). */
-export const REDACTED_SECRET = "[redacted]";
-/** The unknown sentinel for a computed value (all unknowns the engine sends are strings). */
 
 export interface PolicyConfigSchema {
   properties: Record<string, { default?: unknown } & Record<string, unknown>>;
@@ -187,9 +185,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * A property value as the engine marshals it for an analyzer (KeepUnknowns, KeepSecrets,
- * SkipInternalKeys, resource references downgraded). Secrets are always `{sig, value}`:
- * an export's `ciphertext` (or the plan's redacted placeholder) becomes the value "[redacted]",
- * `plaintext` (an export with --show-secrets) is decoded.
+ * SkipInternalKeys, resource references downgraded). Secrets are always `{sig, value}`: an
+ * export's `ciphertext` (which nothing here can decrypt) becomes an unknown value, so a policy
+ * that needs it says it cannot judge; `plaintext` (an export with --show-secrets, the JSON text
+ * of the value) is decoded.
  */
 export function toWireValue(value: unknown): unknown {
   if (value === undefined) return undefined;
@@ -198,7 +197,7 @@ export function toWireValue(value: unknown): unknown {
   const obj = value as Record<string, unknown>;
   const sig = obj[SECRET_SIG_KEY];
   if (sig === SECRET_SIG) {
-    let inner: unknown = REDACTED_SECRET;
+    let inner: unknown = UNKNOWN_VALUE;
     if ("value" in obj && obj.value !== undefined) inner = toWireValue(obj.value);
     else if (typeof obj.plaintext === "string") {
       try {
@@ -373,14 +372,17 @@ export function effectiveConfig(info: AnalyzerInfo, config: PolicyPackConfig = {
   return out;
 }
 
-/** The pack's entry file: index.ts, else index.js. */
-function entryFile(dir: string): string {
-  for (const name of ["index.ts", "index.js"]) {
-    const file = path.join(dir, name);
-    if (existsSync(file)) return file;
+/** The CLI's pack runner, resolved from the pack folder as the CLI resolves its SDK. */
+function packRunner(dir: string): string {
+  try {
+    return require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir, __dirname] });
+  } catch {
+    throw new PolicyPackStartError(`${dir}: @pulumi/pulumi (cmd/run-policy-pack) cannot be resolved from the pack folder`);
   }
-  throw new PolicyPackStartError(`no policy pack entry file (index.ts or index.js) in ${dir}`);
 }
+
+/** The engine address the CLI passes first; the pack's runner only skips it. */
+const ENGINE_PLACEHOLDER = "127.0.0.1:0";
 
 const MAX_MESSAGE = 400 * 1024 * 1024;
 
@@ -391,7 +393,7 @@ export interface StartOptions {
   callTimeoutMs?: number;
   /** Extra environment for the pack process. */
   env?: Record<string, string>;
-  /** Modules to preload into the pack process (`-r`, after tsx's register), e.g. test instrumentation. */
+  /** JavaScript modules to preload into the pack process (`NODE_OPTIONS=--require`), e.g. test instrumentation. */
   preload?: string[];
 }
 
@@ -412,11 +414,11 @@ export async function startPolicyPack(dir: string, opts: StartOptions = {}): Pro
   if (!existsSync(path.join(packDir, "package.json"))) {
     throw new PolicyPackStartError(`${packDir} is not a policy pack: no package.json`);
   }
-  const entry = entryFile(packDir);
-  const preload = (opts.preload ?? []).flatMap((m) => ["-r", path.resolve(m)]);
-  const args = [...(entry.endsWith(".ts") || preload.length ? ["-r", require.resolve("tsx/cjs")] : []), ...preload, entry];
+  const runner = packRunner(packDir);
+  const preload = (opts.preload ?? []).map((m) => `--require=${path.resolve(m)}`).join(" ");
+  const env = { ...process.env, ...opts.env, ...(preload ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${preload}`.trim() } : {}) };
   const started = Date.now();
-  const child = spawn(process.execPath, args, { cwd: packDir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
+  const child = spawn(process.execPath, [runner, ENGINE_PLACEHOLDER, packDir], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"], env });
   live.add(child);
   installExitHook();
 

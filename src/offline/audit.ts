@@ -9,9 +9,9 @@
  * gives every one of the 36 checklist items a status and its evidence.
  */
 import * as path from "node:path";
-import { CHECKLIST, type ChecklistItem } from "../contract/checklist";
-import { LABEL_NODE } from "../contract/labels";
-import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY } from "../contract/wire";
+import { CHECKLIST, type ChecklistItem } from "../../policies/contract/checklist";
+import { LABEL_NODE } from "../../policies/contract/labels";
+import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY } from "../../policies/contract/wire";
 import { PROJECT_ROOT } from "../config/stackFile";
 import {
   AnalyzerCallError,
@@ -36,7 +36,7 @@ import {
   type InstanceFacts,
 } from "./crossInstance";
 import type { Plan } from "./plan";
-import type { StateFile, StateResource } from "./stateFile";
+import { KNOWN_FEATURES, toStateFile, type StateFile, type StateResource } from "./stateFile";
 import { mapLimit } from "./concurrency";
 
 export type { AuditViolation } from "./crossInstance";
@@ -54,6 +54,8 @@ export interface AuditResult {
   resources: number;
   violations: AuditViolation[];
   checklist: ChecklistEntry[];
+  /** What the audit could not judge in the inputs (pending operations of an interrupted update). */
+  notes: string[];
   /** Not part of the JSON contract (see auditJson): the pack that judged, and how long it took. */
   pack?: { name: string; version: string; startupMs: number; durationMs: number };
 }
@@ -77,7 +79,6 @@ export const DEFAULT_PACK_DIR = path.join(PROJECT_ROOT, "policies");
 /** The state file is not something the audit can read. */
 export class AuditInputError extends Error {}
 
-const STACK_TYPE = "pulumi:pulumi:Stack";
 const NODE_COMPONENT_PREFIX = "zipnet:node:";
 
 /** Resource types whose survival keeps a node's secrets: VMs, disks, snapshots, disk keys. */
@@ -101,15 +102,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Checks the shape of a `pulumi stack export` (v3) / `plan --json` document. */
+/** Checks the shape of a `pulumi stack export` (version 3 or 4) / `plan --json` document. */
 export function asStateFile(doc: unknown, label: string): StateFile {
   if (!isObject(doc)) throw new AuditInputError(`${label}: expected a JSON object (a \`pulumi stack export\` or \`plan --json\` file), found ${Array.isArray(doc) ? "an array" : typeof doc}`);
   const deployment = doc.deployment;
   if (!isObject(deployment) || !Array.isArray(deployment.resources)) {
     throw new AuditInputError(`${label}: expected a \`pulumi stack export\` or \`plan --json\` file with deployment.resources, found ${Object.keys(doc).slice(0, 5).join(", ") || "an empty object"}`);
   }
-  if (doc.version !== undefined && doc.version !== 3) {
-    throw new AuditInputError(`${label}: expected a version 3 deployment, found version ${JSON.stringify(doc.version)}`);
+  if (doc.version !== undefined && doc.version !== 3 && doc.version !== 4) {
+    throw new AuditInputError(`${label}: version: expected a version 3 or 4 deployment, found version ${JSON.stringify(doc.version)}`);
+  }
+  if (doc.features !== undefined) {
+    const unknown = Array.isArray(doc.features) ? doc.features.filter((f) => typeof f !== "string" || !KNOWN_FEATURES.includes(f)) : [doc.features];
+    if (unknown.length) throw new AuditInputError(`${label}: features: expected features this audit knows (${KNOWN_FEATURES.join(", ")}), found ${JSON.stringify(unknown)}`);
+  }
+  const pending = deployment.pending_operations;
+  if (pending !== undefined && !Array.isArray(pending)) {
+    throw new AuditInputError(`${label}: deployment.pending_operations: expected a list, found ${typeof pending}`);
   }
   deployment.resources.forEach((r, i) => {
     if (!isObject(r) || typeof r.urn !== "string" || typeof r.type !== "string") {
@@ -128,8 +137,17 @@ function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
-/** One state resource as the engine describes it to an analyzer. */
-export function toAnalyzerResource(r: StateResource, byUrn: Map<string, StateResource>): AnalyzerResource {
+/** Properties of a state resource: its inputs (Analyze) or its outputs (AnalyzeStack), as `pulumi policy analyze` sends them. */
+function propertiesOf(r: StateResource, which: "inputs" | "outputs"): Record<string, unknown> {
+  const own = r[which];
+  return isObject(own) ? own : {};
+}
+
+/**
+ * One state resource as the engine describes it to an analyzer: inputs for Analyze, outputs for
+ * AnalyzeStack (pkg/resource/deploy/analyze_snapshot.go); the provider's inputs either way.
+ */
+export function toAnalyzerResource(r: StateResource, byUrn: Map<string, StateResource>, which: "inputs" | "outputs" = "inputs"): AnalyzerResource {
   const extra = r as StateResource & Record<string, unknown>;
   const provider = providerOf(r.provider, byUrn);
   const timeouts = isObject(extra.customTimeouts) ? extra.customTimeouts : undefined;
@@ -140,7 +158,7 @@ export function toAnalyzerResource(r: StateResource, byUrn: Map<string, StateRes
   return {
     urn: r.urn,
     type: r.type,
-    properties: propsOf(r),
+    properties: propertiesOf(r, which),
     options: {
       protect: Boolean(r.protect),
       ignoreChanges: strings(extra.ignoreChanges),
@@ -160,7 +178,7 @@ export function toAnalyzerResource(r: StateResource, byUrn: Map<string, StateRes
             type: provider.type,
             name: provider.urn.slice(provider.urn.lastIndexOf("::") + 2),
             urn: provider.urn,
-            properties: propsOf(provider),
+            properties: propertiesOf(provider, "inputs"),
           },
         }
       : {}),
@@ -197,34 +215,53 @@ export function retainedNodeResources(resources: StateResource[]): AuditViolatio
   return out;
 }
 
-/** Every string a secret holds (and the strings inside JSON-encoded secret strings). */
-function secretStrings(value: unknown, inSecret: boolean, out: Set<string>): void {
-  if (typeof value === "string") {
-    if (!inSecret || value.length < 6 || value === "[redacted]") return;
-    out.add(value);
-    const t = value.trim();
-    if (t.startsWith("{") || t.startsWith("[")) {
-      try {
-        secretStrings(JSON.parse(t), true, out);
-      } catch {
-        /* not JSON */
+/** Packages whose secret values are secrets by source: the secret store and the random generator. */
+const SECRET_SOURCES = new Set(["vault", "random"]);
+/** Shorter strings are not secret values of ours (32-byte secrets are 44 base64 characters). */
+const MIN_SECRET_LENGTH = 16;
+
+/**
+ * Every string a secret holds (and the strings inside JSON-encoded secret text), walked with an
+ * explicit stack: no nesting depth a state can hold makes it recurse.
+ */
+function secretStrings(root: unknown, out: Set<string>): void {
+  const stack: Array<{ value: unknown; inSecret: boolean }> = [{ value: root, inSecret: false }];
+  while (stack.length) {
+    const { value, inSecret } = stack.pop()!;
+    if (typeof value === "string") {
+      if (!inSecret || value.length < MIN_SECRET_LENGTH) continue;
+      out.add(value);
+      const t = value.trim();
+      if (t.startsWith("{") || t.startsWith("[") || t.startsWith('"')) {
+        try {
+          stack.push({ value: JSON.parse(t), inSecret: true });
+        } catch {
+          /* not JSON */
+        }
       }
+    } else if (Array.isArray(value)) {
+      for (const v of value) stack.push({ value: v, inSecret });
+    } else if (isObject(value)) {
+      if (value[SIG_KEY] === SECRET_SIG) {
+        stack.push({ value: value.value, inSecret: true }, { value: value.plaintext, inSecret: true });
+      } else for (const v of Object.values(value)) stack.push({ value: v, inSecret });
     }
-    return;
   }
-  if (Array.isArray(value)) return value.forEach((v) => secretStrings(v, inSecret, out));
-  if (!isObject(value)) return;
-  if (value[SIG_KEY] === SECRET_SIG) {
-    secretStrings(value.value, true, out);
-    secretStrings(value.plaintext, true, out);
-    return;
-  }
-  for (const v of Object.values(value)) secretStrings(v, inSecret, out);
 }
 
+/**
+ * Replaces secret values in what the audit prints. Only values from secret sources count (the
+ * secret store's and the random generator's resources): a provider that marks labels secret
+ * must not turn policy names and messages into `[secret]`.
+ */
 function scrubber(states: AuditInput[]): (text: string) => string {
   const found = new Set<string>();
-  for (const { state } of states) for (const r of state.deployment.resources) secretStrings([r.inputs, r.outputs], false, found);
+  for (const { state } of states) {
+    for (const r of state.deployment.resources) {
+      const pkg = r.type.startsWith("pulumi:providers:") ? "" : r.type.split(":")[0];
+      if (SECRET_SOURCES.has(pkg)) secretStrings([r.inputs, r.outputs], found);
+    }
+  }
   const secrets = [...found].sort((a, b) => b.length - a.length);
   if (!secrets.length) return (text) => text;
   return (text) => secrets.reduce((t, s) => (t.includes(s) ? t.split(s).join("[secret]") : t), text);
@@ -265,11 +302,15 @@ function errorViolation(err: AnalyzerCallError, fallbackUrn: string): AuditViola
   };
 }
 
-/** Analyzes one state: every resource but the stack, then the whole stack once. */
+/**
+ * Analyzes one state as `pulumi policy analyze` does: Analyze on every live resource (the stack
+ * and providers included) with its inputs, then AnalyzeStack once with every resource's outputs.
+ */
 async function analyzeState(client: PolicyPackClient, state: StateFile, fallbackUrn: string): Promise<{ violations: AuditViolation[]; analyzed: number }> {
   const resources = liveResources(state);
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const wire = resources.map((r) => toAnalyzerResource(r, byUrn));
+  const perResource = resources.map((r) => toAnalyzerResource(r, byUrn, "inputs"));
+  const stackWide = resources.map((r) => toAnalyzerResource(r, byUrn, "outputs"));
   const { stack, project } = stackOfUrn(resources[0]?.urn ?? "");
   try {
     await client.configureStack({ stack, project, dryRun: true });
@@ -279,7 +320,6 @@ async function analyzeState(client: PolicyPackClient, state: StateFile, fallback
   }
 
   const violations: AuditViolation[] = [];
-  const perResource = wire.filter((r) => r.type !== STACK_TYPE);
   const results = await mapLimit(perResource, 8, async (r): Promise<AnalyzeResult | AnalyzerCallError> => {
     try {
       return await client.analyze(r);
@@ -293,7 +333,7 @@ async function analyzeState(client: PolicyPackClient, state: StateFile, fallback
     else for (const d of res.diagnostics) violations.push(toViolation(d, perResource[i].urn));
   });
   try {
-    const res = await client.analyzeStack(wire);
+    const res = await client.analyzeStack(stackWide);
     for (const d of res.diagnostics) violations.push(toViolation(d, fallbackUrn));
   } catch (err) {
     if (!(err instanceof AnalyzerCallError)) throw err;
@@ -450,9 +490,14 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
     const effective = await client.configure(opts.config ?? {});
     const facts: InstanceFacts[] = [];
     const violations: AuditViolation[] = [];
+    const notes: string[] = [];
     let analyzed = 0;
     let retainChecked = 0;
     for (const { label, state } of checked) {
+      const pending = state.deployment.pending_operations ?? [];
+      if (pending.length) {
+        notes.push(`${label}: ${pending.length} pending operation(s) of an interrupted update (${pending.map((p) => `${p.type} ${p.resource?.urn ?? "?"}`).join(", ")}): not judged; run \`pulumi refresh\` and export again`);
+      }
       const resources = liveResources(state);
       const f = instanceFacts(label, resources);
       facts.push(f);
@@ -468,6 +513,7 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
       instances: facts.map((f) => f.name),
       resources: analyzed,
       violations: clean,
+      notes: notes.map(scrub),
       checklist: checklistEntries(facts, clean, info, effective, analyzed, retainChecked).map((e) => ({ ...e, evidence: e.evidence.map(scrub) })),
       pack: { name: info.name, version: info.version, startupMs: client.startupMs, durationMs: Date.now() - started },
     };
@@ -481,12 +527,7 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
  * `plan --json` writes), so the pack can compare actual secret values. Never write it out.
  */
 export function unredactedPlanState(plan: Plan): StateFile {
-  const resources = plan.state.deployment.resources.map((r, i) => {
-    const recorded = plan.resources[i];
-    if (!recorded || recorded.urn !== r.urn) throw new Error(`plan state and registrations disagree at ${i}: ${r.urn}`);
-    return { ...r, inputs: recorded.inputs };
-  });
-  return { ...plan.state, deployment: { ...plan.state.deployment, resources } };
+  return toStateFile(plan.resources, plan.state.deployment.manifest.version, "keep");
 }
 
 /** Audits a plan in memory (secrets unredacted for the pack; nothing unredacted leaves). */
@@ -544,6 +585,7 @@ export function formatAudit(result: AuditResult): string {
       }
     }
   }
+  for (const note of result.notes ?? []) lines.push(`\nnot judged: ${note}`);
   lines.push("");
   lines.push("checklist:");
   const width = Math.max(...result.checklist.map((c) => c.id.length));

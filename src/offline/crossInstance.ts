@@ -10,8 +10,8 @@
  * label (account and region from their provider), Vault mounts (address and namespace from
  * their provider). Pure: no SDK imports.
  */
-import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../contract/labels";
-import { INSTANCE_TYPE } from "../contract/wire";
+import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../../policies/contract/labels";
+import { INSTANCE_TYPE } from "../../policies/contract/wire";
 import type { StateResource } from "./stateFile";
 
 

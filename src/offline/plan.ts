@@ -1,14 +1,19 @@
 /**
- * The offline plan: validate the config, run the program under the mock engine in preview
- * mode, and describe what it would build.
+ * The offline plan: validate the config, run the program against the offline engine in preview
+ * mode, and describe what it would build. `planStack` runs it as `pulumi preview` does (a spawned
+ * `cmd/run` program, config from the stack file as the CLI builds it); `planInstance` runs it in
+ * this process (tests, the benchmark). Both meet the same engine model.
  */
 import type { InstanceConfig } from "../config/schema";
-import { LABEL_NODE } from "../contract/labels";
+import { LABEL_NODE } from "../../policies/contract/labels";
 import { firewallRules } from "../instance/firewall";
 import { nodeSecretPaths, roleName } from "../secrets/layout";
 import { instanceNodes } from "../config/validate";
+import { PROJECT_NAME, PROJECT_ROOT, STACKS_DIR_ENV, type CliConfig } from "../config/stackFile";
 import { program } from "../program";
-import { runOffline, type RecordedResource } from "./engine";
+import { runInProcess } from "./engine/inProcess";
+import type { EngineModel, RecordedResource } from "./engine/model";
+import { runProgramProcess } from "./engine/programProcess";
 import { toStateFile, type StateFile } from "./stateFile";
 
 export interface Plan {
@@ -18,9 +23,46 @@ export interface Plan {
   state: StateFile;
 }
 
+/** The program's run did not complete: the engine refused a registration, or the program failed. */
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(message);
+    this.name = "PlanError";
+  }
+}
+
+function planOf(model: EngineModel, stack: string, config: InstanceConfig): Plan {
+  if (model.failures.length) {
+    throw new PlanError(`the engine refused ${model.failures.length} registration(s):\n${model.failures.map((f) => `  - ${f}`).join("\n")}`, model.failures);
+  }
+  return { stack, config, resources: model.resources, state: toStateFile(model.resources, "zipnet-infra offline plan") };
+}
+
+/** The plan in this process (tests, benchmark). */
 export async function planInstance(config: InstanceConfig, stack: string, opts: { preview?: boolean } = {}): Promise<Plan> {
-  const run = await runOffline(() => program(config), { stack, preview: opts.preview ?? true });
-  return { stack, config, resources: run.resources, state: toStateFile(run.resources, "zipnet-infra offline plan") };
+  const run = await runInProcess(() => program(config), { project: PROJECT_NAME, stack, preview: opts.preview ?? true });
+  return planOf(run.model, stack, config);
+}
+
+/** The plan as `pulumi preview` runs the program: a `cmd/run` child against the offline engine's gRPC server. */
+export async function planStack(config: InstanceConfig, stack: string, cli: CliConfig, opts: { stacksDir?: string; preview?: boolean } = {}): Promise<Plan> {
+  const run = await runProgramProcess({
+    root: PROJECT_ROOT,
+    stack,
+    config: cli.config,
+    secretKeys: cli.secretKeys,
+    preview: opts.preview ?? true,
+    ...(opts.stacksDir ? { env: { [STACKS_DIR_ENV]: opts.stacksDir } } : {}),
+  });
+  const errors = run.model.errors();
+  if (run.exitCode !== 0 && run.model.failures.length === 0) {
+    const why = errors.length ? errors.join("\n") : run.output.trim().split("\n").slice(-15).join("\n");
+    throw new PlanError(`the program exited with code ${run.exitCode}:\n${why}`, errors.length ? errors : [why]);
+  }
+  return planOf(run.model, stack, config);
 }
 
 function ports(from: number, to: number): string {

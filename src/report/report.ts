@@ -3,7 +3,7 @@
  * evidence and an initials/date line, for the deploy record. Markdown, and a self-contained HTML
  * page that prints cleanly (no scripts, no external assets, print CSS). Pure: callers write files.
  */
-import { CHECKLIST } from "../contract/checklist";
+import { CHECKLIST } from "../../policies/contract/checklist";
 
 export type ItemStatus = "pass" | "fail" | "attested" | "acknowledged" | "not-applicable";
 

@@ -62,7 +62,9 @@ export class SecretScopes extends pulumi.ComponentResource {
     const kvConfig = new vault.kv.SecretBackendV2(`${name}-kv-config`, { mount: mount.path, maxVersions: KV_MAX_VERSIONS, casRequired: true }, o);
 
     const writeSecret = (resourceName: string, key: string, epoch: number) => {
-      const value = new random.RandomBytes(`${resourceName}-value`, { length: SECRET_BYTES, keepers: { epoch: String(epoch) } }, o);
+      // Its own package's (default) provider: the engine sends a resource's Check to the provider
+      // it names, and the vault plugin refuses a random type (pulumi/pulumi#5989).
+      const value = new random.RandomBytes(`${resourceName}-value`, { length: SECRET_BYTES, keepers: { epoch: String(epoch) } }, { parent: this });
       return new vault.kv.SecretV2(
         resourceName,
         {

@@ -15,7 +15,8 @@ import { ConfigError, formatIssue } from "../../src/config/validate";
 import { generateKeyPair } from "../../src/deployRecord/ed25519";
 import { verifyPublication } from "../../src/deployRecord/publication";
 import { parseRegistry, signRegistry } from "../../src/deployRecord/registry";
-import { setMocksWithHooks } from "../../src/offline/engine";
+import { installEngine } from "../../src/offline/engine/inProcess";
+import { EngineModel } from "../../src/offline/engine/model";
 import { main } from "../../src/program";
 import { rawExample } from "../support/plans";
 
@@ -84,12 +85,7 @@ describe("the signed registry gate", () => {
 describe("the publication stack output", () => {
   it("is signed with the stack's secret publication key and verifies; a tampered copy does not", async () => {
     const keys = generateKeyPair();
-    await setMocksWithHooks(
-      { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs },
-      "zipnet-infra",
-      "acme.mainnet",
-      false,
-    );
+    installEngine(new EngineModel({ project: "zipnet-infra", stack: "acme.mainnet", preview: false }));
     pulumi.runtime.setAllConfig(
       { [CONFIG_KEY]: JSON.stringify(rawExample("acme.mainnet")), "zipnet-infra:publicationKey": keys.privatePem },
       ["zipnet-infra:publicationKey"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CHECKLIST } from "../../src/contract/checklist";
+import { CHECKLIST } from "../../policies/contract/checklist";
 import { caught, loadPlan, record } from "./harness";
 
 const ATTESTED = CHECKLIST.filter((c) => c.mechanism === "attest").map((c) => c.id);

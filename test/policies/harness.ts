@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT, readStackConfig, stackFilePath } from "../../src/config/stackFile";
 import { parseInstanceConfig } from "../../src/config/validate";
 import type { InstanceConfig } from "../../src/config/schema";
-import type { RecordedResource } from "../../src/offline/engine";
+import type { RecordedResource } from "../../src/offline/engine/model";
 import { ALL_POLICIES, setClock, setErrorHook, type ZipnetPolicy } from "../../policies/pack";
 
 // The framework's own proxy (internal module of @pulumi/policy).
@@ -24,7 +24,7 @@ const { unknownCheckingProxy, UnknownValueError } = require("@pulumi/policy/prox
   UnknownValueError: new (...args: unknown[]) => Error;
 };
 
-import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE } from "../../src/contract/wire";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE } from "../../policies/contract/wire";
 
 export { UNKNOWN_VALUE as UNKNOWN };
 

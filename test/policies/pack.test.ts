@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CHECKLIST } from "../../src/contract/checklist";
+import { CHECKLIST } from "../../policies/contract/checklist";
 import { ALL_POLICIES, POLICY_CATALOG, checklistIdOf } from "../../policies/pack";
 import { loadPlan, mandatory, runPolicies, show } from "./harness";
 

@@ -2,8 +2,8 @@
 import { readStackConfig, stackFilePath } from "../../src/config/stackFile";
 import type { InstanceConfig } from "../../src/config/schema";
 import { parseInstanceConfig } from "../../src/config/validate";
-import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE as UNKNOWN } from "../../src/contract/wire";
-import type { RecordedResource } from "../../src/offline/engine";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE as UNKNOWN } from "../../policies/contract/wire";
+import type { RecordedResource } from "../../src/offline/engine/model";
 import { planInstance, type Plan } from "../../src/offline/plan";
 
 export const EXAMPLE_STACKS = ["acme.mainnet", "acme.preview"] as const;

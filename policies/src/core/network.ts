@@ -13,7 +13,7 @@
  *    no group = the VPC's default group (all traffic from its members).
  * A VM whose rules cannot be known yet is `undefined`: not judged.
  */
-import { cidrContains, isPublicSource, parseCidr } from "../../../src/contract/cidr";
+import { cidrContains, isPublicSource, parseCidr } from "../../contract/cidr";
 import type { StackModel, Vm } from "./model";
 import type { ResourceView } from "./resources";
 import { arr, at, bool, isObject, isUnknown, lastSegment, num, str, strings } from "./values";

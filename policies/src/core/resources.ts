@@ -4,13 +4,13 @@
  * its posture. Pure: no SDK imports; the policy SDK is used for types only.
  */
 import type { PolicyProviderResource, PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
-import { LABEL_INSTANCE, LABEL_NODE, LABEL_ONCALL, LABEL_POSTURE, LABEL_ROLE } from "../../../src/contract/labels";
+import { LABEL_INSTANCE, LABEL_NODE, LABEL_ONCALL, LABEL_POSTURE, LABEL_ROLE } from "../../contract/labels";
 import { UNKNOWN, isObject, isUnknown, obj, plain, type Unknown } from "./values";
 
 export type Posture = "production" | "devtest";
 export type Cloud = "gcp" | "azure" | "aws";
 
-import { INSTANCE_TYPE as ZIPNET_INSTANCE_TYPE } from "../../../src/contract/wire";
+import { INSTANCE_TYPE as ZIPNET_INSTANCE_TYPE } from "../../contract/wire";
 
 export { ZIPNET_INSTANCE_TYPE };
 

@@ -7,6 +7,9 @@
  * secret whose value is not present, e.g. a redacted `pulumi stack export`) into the `UNKNOWN`
  * marker, which checks treat as "cannot judge yet". Pure: no SDK imports.
  */
+// Imports stay above their first use: TypeScript's CommonJS output (ts-node, tsc) keeps each
+// `require` where the import is written; esbuild/tsx hoists them and would hide the mistake.
+import { SECRET_SIG_KEY as SIG_KEY, SECRET_SIG, UNKNOWN_VALUE } from "../../contract/wire";
 
 /** A value that is not known yet (preview) or not visible (redacted secret). */
 export const UNKNOWN: unique symbol = Symbol.for("zipnet-posture.unknown");
@@ -23,8 +26,6 @@ export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   "dd056dcd-154b-4c76-9bd3-c8f88648b5ff", // object
 ]);
 
-/** The wire signature of special values (`4dabf1...` key) and of secrets. */
-import { SECRET_SIG_KEY as SIG_KEY, SECRET_SIG, UNKNOWN_VALUE } from "../../../src/contract/wire";
 
 export { SIG_KEY, SECRET_SIG };
 
