@@ -2,10 +2,14 @@
  * Config validation: the example stacks are valid; each bad config names the key, what was
  * expected and what was found; and the stack program registers nothing when config is invalid.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEY } from "../src/config/schema";
-import { formatIssue, validateInstanceConfig } from "../src/config/validate";
+import { readCliConfig, stackFilePath } from "../src/config/stackFile";
+import { ConfigError, formatIssue, parseInstanceConfig, validateInstanceConfig } from "../src/config/validate";
 import { installEngine, waitForRegistrations } from "../src/offline/engine/inProcess";
 import { EngineModel } from "../src/offline/engine/model";
 import { main } from "../src/program";
@@ -150,5 +154,54 @@ describe("the stack program with invalid config", () => {
     expect(error).toBeUndefined();
     expect(outputs?.instance).toBe("acme.mainnet");
     expect(registered).toBeGreaterThan(50);
+  });
+});
+
+describe("stack files read as the Pulumi CLI reads them (PULUMI_CONFIG)", () => {
+  const write = (text: string) => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "cli-config-")), "Pulumi.x.y.yaml");
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it("keys as <namespace>:config:<key>, strings as they are, everything else as Go JSON text", () => {
+    const cli = readCliConfig(write("config:\n  plain: hello\n  aws:region: us-east-2\n  n: 5\n  b: true\n  obj: {z: 1, a: [x, 2], tag: \"<&>\"}\n"));
+    expect(cli.config).toEqual({
+      "zipnet-infra:config:plain": "hello",
+      "aws:config:region": "us-east-2",
+      "zipnet-infra:config:n": "5",
+      "zipnet-infra:config:b": "true",
+      "zipnet-infra:config:obj": '{"a":["x",2],"tag":"\\u003c\\u0026\\u003e","z":1}',
+    });
+    expect(cli.secretKeys).toEqual([]);
+  });
+
+  it("unquoted dates as Go prints a time (yaml.v3), which the config schema reads back as the day", () => {
+    const cli = readCliConfig(write("config:\n  d: 2026-10-01\n  q: \"2026-10-01\"\n  t: 2026-10-01T10:20:30Z\n  o: {d: 2026-1-2, f: 1e400, y: yes}\n"));
+    expect(cli.config["zipnet-infra:config:d"]).toBe("2026-10-01 00:00:00 +0000 UTC");
+    expect(cli.config["zipnet-infra:config:q"]).toBe("2026-10-01");
+    expect(cli.config["zipnet-infra:config:t"]).toBe("2026-10-01 10:20:30 +0000 UTC");
+    expect(JSON.parse(cli.config["zipnet-infra:config:o"])).toEqual({ d: "2026-01-02 00:00:00 +0000 UTC", f: "1e400", y: "yes" });
+    // the example stacks' unquoted dates survive the trip into the validated config
+    const example = readCliConfig(stackFilePath(MAINNET));
+    expect(JSON.parse(example.config["zipnet-infra:config:instance"]).rotation.lastRehearsal).toBe("2026-10-14 00:00:00 +0000 UTC");
+    expect(parseInstanceConfig(example.values[CONFIG_KEY]).rotation.lastRehearsal).toBe("2026-10-14");
+  });
+
+  it("refuses what the CLI cannot pass on: .inf and .nan, integers past 2^53, secure: values; each key named at once", () => {
+    const file = write("config:\n  zipnet-infra:instance: {a: .inf, b: [.nan], c: 9007199254740993}\n  zipnet-infra:publicationKey:\n    secure: v1:abc\n  other:\n    secure: v1:def\n");
+    let issues: string[] = [];
+    try {
+      readCliConfig(file);
+    } catch (err) {
+      issues = (err as ConfigError).issues.map(formatIssue);
+    }
+    expect(issues).toEqual([
+      "zipnet-infra:instance.a: expected a finite number (the Pulumi CLI refuses .inf and .nan: json: unsupported value), found .inf",
+      "zipnet-infra:instance.b[0]: expected a finite number (the Pulumi CLI refuses .inf and .nan: json: unsupported value), found .nan",
+      "zipnet-infra:instance.c: expected an integer between -(2^53-1) and 2^53-1 (the program's JSON reader would round it), found 9007199254740993",
+      expect.stringMatching(/^zipnet-infra:publicationKey: expected a value the offline plan can read, found an encrypted value \(secure:\), .*; pass the key with --publication-key FILE$/),
+      expect.stringMatching(/^zipnet-infra:other: expected a value the offline plan can read, found an encrypted value \(secure:\), .*use `pulumi preview` with the CLI/),
+    ]);
   });
 });
