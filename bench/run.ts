@@ -355,6 +355,54 @@ function printProfiles(p: Record<string, any>): void {
   }
 }
 
+interface EndToEnd {
+  stack: string;
+  runs: number;
+  wallMs: Spread;
+  /** Peak RSS per process role (median over the runs), and their sum: an upper bound of the path's peak. */
+  peakMb: { cli: number; program: number; pack: number; sum: number };
+}
+
+/**
+ * `plan` as an operator runs it, end to end: `node bin/infra.js plan --stack S` (the program
+ * under cmd/run against the offline engine, the pack under cmd/run-policy-pack), wall time from
+ * spawn to exit, and each process's peak RSS (bench/procstat.js, preloaded into all three).
+ */
+async function endToEnd(stack: string, runs: number, dir: string): Promise<EndToEnd> {
+  const walls: number[] = [];
+  const peaks: Record<"cli" | "program" | "pack", number[]> = { cli: [], program: [], pack: [] };
+  for (let i = 0; i < runs; i++) {
+    const stat = path.join(dir, `procstat-${stack}-${i}.jsonl`);
+    const env = { ...process.env, ZIPNET_BENCH_PROCSTAT: stat, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${path.join(__dirname, "procstat.js")}`.trim() };
+    const started = performance.now();
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(ROOT, "bin", "infra.js"), "plan", "--stack", stack], { cwd: ROOT, env, stdio: "ignore" });
+      child.once("error", reject);
+      child.once("exit", resolve);
+    });
+    walls.push(performance.now() - started);
+    if (code !== 0) throw new Error(`plan --stack ${stack} exited ${code}`);
+    for (const line of readFileSync(stat, "utf8").trim().split("\n")) {
+      const p = JSON.parse(line) as { role: "cli" | "program" | "pack"; peakMb: number };
+      peaks[p.role].push(p.peakMb);
+    }
+  }
+  const median = (xs: number[]) => spread(xs).median;
+  const peakMb = { cli: median(peaks.cli), program: median(peaks.program), pack: median(peaks.pack), sum: 0 };
+  peakMb.sum = peakMb.cli + peakMb.program + peakMb.pack;
+  return { stack, runs, wallMs: spread(walls), peakMb };
+}
+
+function endToEndTable(rows: EndToEnd[]): string {
+  return [
+    "`plan` end to end (`node bin/infra.js plan --stack S`: the program under cmd/run, the pack under cmd/run-policy-pack). Medians, (min–max).",
+    "",
+    "| stack | runs | wall ms | CLI peak MB | program peak MB | pack peak MB | sum of peaks MB |",
+    "|---|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.stack} | ${r.runs} | ${r.wallMs.median} (${r.wallMs.min}–${r.wallMs.max}) | ${r.peakMb.cli} | ${r.peakMb.program} | ${r.peakMb.pack} | ${r.peakMb.sum} |`),
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   for (const pack of [REAL_PACK, EMPTY_PACK]) if (!existsSync(path.join(pack, "package.json"))) throw new Error(`no policy pack in ${pack}`);
@@ -371,8 +419,10 @@ async function main(): Promise<void> {
       }
       meta.loadAvgEnd = os.loadavg().map((x) => round(x, 2));
       meta.wallS = round((Date.now() - started) / 1000);
+      const e2e: EndToEnd[] = [];
+      for (const stack of ["acme.mainnet", "acme.preview"]) e2e.push(await endToEnd(stack, opts.runs(3), dir));
       const { growth, targets: tgts } = targets(rows);
-      const text = table(rows, tgts, growth, meta);
+      const text = `${endToEndTable(e2e)}\n\n${table(rows, tgts, growth, meta)}`;
       process.stdout.write(`${text}\n`);
       if (opts.write) {
         const results = {
@@ -384,6 +434,7 @@ async function main(): Promise<void> {
           },
           packColdStartMs: spread(rows.flatMap((r) => r.packColdStartMsSpread.samples)).median,
           emptyPackColdStartMs: spread(rows.flatMap((r) => r.emptyPackColdStartMsSpread.samples)).median,
+          endToEnd: e2e,
           results: rows,
           growth,
           targets: tgts,

@@ -1,0 +1,23 @@
+// Preloaded (NODE_OPTIONS=--require) into every Node process of an end-to-end run: the CLI, the
+// program under cmd/run and the pack under cmd/run-policy-pack inherit it. At exit each appends
+// its role, lifetime and peak RSS to $ZIPNET_BENCH_PROCSTAT. Plain JavaScript: it loads first.
+"use strict";
+const fs = require("node:fs");
+const out = process.env.ZIPNET_BENCH_PROCSTAT;
+if (out) {
+  const argv = process.argv.join(" ");
+  const role = /cmd[\\/]run-policy-pack/.test(argv) ? "pack" : /cmd[\\/]run\b/.test(argv) ? "program" : "cli";
+  let written = false;
+  const record = () => {
+    if (written) return;
+    written = true;
+    const line = { role, pid: process.pid, lifetimeMs: Math.round(process.uptime() * 1000), peakMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    fs.appendFileSync(out, `${JSON.stringify(line)}\n`);
+  };
+  process.on("exit", record);
+  // The CLI ends the pack with SIGTERM, which skips "exit": record, then exit as the signal would.
+  process.once("SIGTERM", () => {
+    record();
+    process.exit(143);
+  });
+}
