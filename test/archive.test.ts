@@ -32,6 +32,16 @@ describe("Broadcasts archive on AWS (acme.mainnet)", () => {
     expect(trust.Statement[0].Principal.AWS).toMatch(/^arn:aws:iam::123456789012:role\/agg-role/);
   });
 
+  it("lets the aggregator assume the writer role from its own side too (an identity policy: cross-account needs both)", async () => {
+    const { resources } = await examplePlan("acme.mainnet");
+    const assume = resources.find((r) => r.urn.endsWith("::agg-archive-assume"))!;
+    expect(ownerOf(assume)).toBe("agg");
+    const writerArn = JSON.parse((resources.find((r) => r.urn.endsWith("::agg-vm"))!.inputs as any).userData).archive.writer;
+    expect(JSON.parse((assume.inputs as any).policy).Statement).toEqual([{ Effect: "Allow", Action: "sts:AssumeRole", Resource: writerArn }]);
+    // the role it is attached to is the aggregator's own
+    expect((assume.inputs as any).role).toBe((resources.find((r) => r.urn.endsWith("::agg-role"))!.outputs as any).name);
+  });
+
   it("tells the aggregator, and only it, to run the archiver job on the schedule", async () => {
     const { resources } = await examplePlan("acme.mainnet");
     const contracts = resources
@@ -58,18 +68,20 @@ describe("Broadcasts archive on AWS (acme.mainnet)", () => {
 });
 
 describe("Broadcasts archive on GCP", () => {
-  it("uses a bucket with a retention policy and an objectCreator-only writer the runner may impersonate", async () => {
+  it("uses a bucket with a locked retention policy (no versioning: GCS refuses both) and an objectCreator-only writer the runner may impersonate", async () => {
     const runner = "zipnet-archiver-runner@acme-ops.iam.gserviceaccount.com";
     const config = exampleConfig("acme.mainnet", (raw) => Object.assign(raw.archive, { cloud: "gcp", account: "acme-archive", region: "us-east4", runner }));
-    const { resources } = await planInstance(config, "acme.mainnet");
-    const archive = resources.filter((r) => ownerOf(r) === "archive");
+    const plan = await planInstance(config, "acme.mainnet");
+    const archive = plan.resources.filter((r) => ownerOf(r) === "archive");
     const [bucket] = ofType(archive, "gcp:storage/bucket:Bucket");
     expect(bucket.inputs).toMatchObject({
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
-      versioning: { enabled: true },
-      retentionPolicy: { retentionPeriod: String(730 * 86400) },
+      // production: locked, so that no one (the deployer included) can shorten or remove it
+      retentionPolicy: { retentionPeriod: String(730 * 86400), isLocked: true },
     });
+    expect(bucket.inputs).not.toHaveProperty("versioning");
+    expect(plan.deployChecks.findings).toEqual([]);
     expect(ofType(archive, "gcp:storage/bucketIAMMember:BucketIAMMember").map((m) => (m.inputs as any).role)).toEqual(["roles/storage.objectCreator"]);
     expect((ofType(archive, "gcp:serviceaccount/iAMMember:IAMMember")[0]?.inputs as any)?.member).toBe(`serviceAccount:${runner}`);
   });

@@ -327,8 +327,9 @@ describe("CLI exit codes", () => {
     expect(r.out).toContain("audit: 2 instance(s) (acme.mainnet, acme.preview)");
     expect(r.out).toMatch(/checklist:\n\s+identity\.instance-name\s+pass/);
     const json = JSON.parse(readFileSync(out, "utf8"));
-    expect(Object.keys(json)).toEqual(["instances", "resources", "violations", "checklist"]);
+    expect(Object.keys(json)).toEqual(["instances", "resources", "violations", "checklist", "deployChecks"]);
     expect(json.checklist).toHaveLength(36);
+    expect(json.deployChecks).toEqual({ rules: expect.any(Number), findings: [] });
   });
 
   it("1 with mandatory violations", async () => {

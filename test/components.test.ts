@@ -76,12 +76,13 @@ describe.each(EXAMPLE_STACKS)("%s", (stack) => {
       expect(i.securityProfile).toEqual({ securityType: "ConfidentialVM", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } });
       expect(i.storageProfile.osDisk.managedDisk.securityProfile.securityEncryptionType).toBe("NonPersistedTPM");
       expect(i.storageProfile.osDisk.deleteOption).toBe("Delete");
-      expect(i.networkProfile.networkInterfaces.map((n: any) => n.deleteOption)).toEqual(["Delete"]);
+      // The NIC and its address are resources of the stack: Pulumi deletes them with the node.
+      expect(i.networkProfile.networkInterfaces.map((n: any) => n.deleteOption)).toEqual(["Detach"]);
       // A specialized image: no osProfile, so no admin user, password or SSH key.
       expect(i.osProfile).toBeUndefined();
     }
     for (const nic of ofType(resources, "azure-native:network:NetworkInterface")) {
-      expect((nic.inputs as any).ipConfigurations[0].publicIPAddress.deleteOption).toBe("Delete");
+      expect((nic.inputs as any).ipConfigurations[0].publicIPAddress.deleteOption).toBe("Detach");
     }
   });
 
@@ -233,12 +234,17 @@ describe.each(EXAMPLE_STACKS)("%s", (stack) => {
     expect(new Set(urns).size).toBe(urns.length);
   });
 
-  it("gives node identities no permissions (no IAM bindings beyond the disk key's service agent)", async () => {
+  it("gives node identities no permissions (no IAM bindings beyond the disk key's service agent and the archiver's sts:AssumeRole)", async () => {
     const { resources, config } = await examplePlan(stack);
     const nodeIds = new Set(instanceNodes(config).map((n) => n.id));
     const grants = resources.filter((r) => nodeIds.has(ownerOf(r)) && /iam(Member|Binding|Policy)|RolePolicy|PolicyAttachment|roleAssignment/i.test(r.type));
-    expect(grants.map((g) => g.type).every((t) => t === "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")).toBe(true);
-    for (const g of grants) expect((g.inputs as any).member).toMatch(/^serviceAccount:service-\d+@compute-system\.iam\.gserviceaccount\.com$/);
+    const keyGrants = grants.filter((g) => g.type === "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember");
+    for (const g of keyGrants) expect((g.inputs as any).member).toMatch(/^serviceAccount:service-\d+@compute-system\.iam\.gserviceaccount\.com$/);
+    // The only other grant: the aggregator that runs the archiver job may assume the archive's writer role, nothing else.
+    const others = grants.filter((g) => !keyGrants.includes(g));
+    const archiver = config.archive && !config.archive.runner && config.archive.cloud === "aws" && config.aggregator.cloud === "aws";
+    expect(others.map((g) => `${ownerOf(g)} ${g.type}`)).toEqual(archiver ? [`${config.aggregator.id} aws:iam/rolePolicy:RolePolicy`] : []);
+    for (const g of others) expect(JSON.parse((g.inputs as any).policy).Statement).toEqual([{ Effect: "Allow", Action: "sts:AssumeRole", Resource: expect.stringMatching(/:role\/zn-archiver-[0-9a-f]{8}$/) }]);
     for (const role of ofType(resources, "aws:iam/role:Role").filter((r) => nodeIds.has(ownerOf(r)))) {
       expect(JSON.parse((role.inputs as any).assumeRolePolicy).Statement).toEqual([
         { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },

@@ -36,6 +36,8 @@ const reg = (over: Partial<Registration>): Registration => ({
   hooks: {},
   ignoreChanges: [],
   additionalSecretOutputs: [],
+  replaceOnChanges: [],
+  deleteBeforeReplace: false,
   ...over,
 });
 

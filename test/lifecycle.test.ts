@@ -65,7 +65,8 @@ describe("wipe hook", () => {
       cloud: "gcp",
       urn: vm.urn,
       time: "2026-11-24T12:00:00.000Z",
-      keysScheduledForDestruction: ["projects/acme-zipnet-c1/locations/us-east4/cryptoKeys/c1-disk-key"],
+      diskKeys: ["projects/acme-zipnet-c1/locations/us-east4/cryptoKeys/c1-disk-key"],
+      keyDestruction: expect.stringContaining("a VM replacement keeps the key"),
       method: WIPE_METHOD,
       how: expect.stringContaining("destroyScheduledDuration"),
     });
@@ -81,7 +82,7 @@ describe("wipe hook", () => {
     });
     await callback({ urn: vm.urn, id: vm.id, name: vm.name, type: vm.type, oldInputs: vm.inputs });
     expect(filed).toHaveLength(1);
-    expect(filed[0].keysScheduledForDestruction).toEqual([(vm.inputs as any).rootBlockDevice.kmsKeyId]);
+    expect(filed[0].diskKeys).toEqual([(vm.inputs as any).rootBlockDevice.kmsKeyId]);
     expect(filed[0].event).toBe("beforeDelete");
   });
 
@@ -91,7 +92,7 @@ describe("wipe hook", () => {
     const file = writeWipeRecord(record, dir);
     expect(readdirSync(path.join(dir, "acme.preview"))).toEqual([path.basename(file)]);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(record);
-    expect(record.keysScheduledForDestruction).toEqual([]);
+    expect(record.diskKeys).toEqual([]);
     expect(record.how).toContain("NonPersistedTPM");
   });
 });

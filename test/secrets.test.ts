@@ -170,6 +170,18 @@ describe("rotation as a stack update", () => {
     expect(diff.changed.map((u) => u.split("::").pop()).sort()).toEqual(["secrets-committee", "secrets-committee-value"]);
   });
 
+  it("each KV write carries what Vault's check-and-set requires: options.cas, the version it replaces", async () => {
+    // vault-plugin-secrets-kv path_data.go validateCheckAndSetOption reads options["cas"] only,
+    // and the provider sends its `options` argument as the request's options.
+    for (const epoch of [0, 1, 7]) {
+      const plan = await planInstance(exampleConfig("acme.mainnet", (raw) => (raw.rotation.committeeEpoch = epoch)), "acme.mainnet");
+      const committee = plan.resources.find((r) => r.urn.endsWith("::secrets-committee"))!;
+      expect(committee.inputs.options).toEqual({ cas: String(epoch) });
+      // the KV version before this write is the epoch (first write: version 0, the secret does not exist yet)
+      expect(committee.inputs).not.toHaveProperty("cas");
+    }
+  });
+
   it("bumping one node's epoch changes only that node's random value and its KV secret", async () => {
     const diff = await plans("acme.preview", (raw) => (raw.rotation.nodeEpochs = { p2: 1 }));
     expect(diff.added).toEqual([]);

@@ -386,10 +386,6 @@ function vmDiskProblems(r: ResourceView): Array<{ path: string; expected: string
       const del = at(d, "deleteOption");
       if (!isUnknown(del) && del !== "Delete") add(`storageProfile.dataDisks[${i}].deleteOption`, '"Delete"', del);
     });
-    (arr(at(p, "networkProfile", "networkInterfaces")) ?? []).forEach((n, i) => {
-      const del = at(n, "deleteOption");
-      if (!isUnknown(del) && del !== "Delete") add(`networkProfile.networkInterfaces[${i}].deleteOption`, '"Delete" (nothing of the node outlives it)', del);
-    });
   } else if (r.type === AWS_VM) {
     const root = p.rootBlockDevice;
     if (!isUnknown(root)) {
@@ -436,7 +432,7 @@ function backupTags(r: ResourceView): Record<string, any> | undefined {
 export const [diskWipe, diskWipeDevtest] = resourcePolicies({
   checklistId: "committee.disk-wipe",
   description:
-    "A decommissioned committee server leaves nothing behind: its disks die with the VM (GCP bootDisk.autoDelete, Azure deleteOption Delete on OS disk, data disks and NICs, AWS deleteOnTermination), each is encrypted with the node's own key (GCP kmsKeySelfLink, AWS kmsKeyId, Azure NonPersistedTPM or a per-node disk encryption set), node keys are destroyed within 7 days (GCP destroyScheduledDuration, AWS deletionWindowInDays), nothing of the node is protected, and no snapshot schedule, snapshot, image or backup covers its disks.",
+    "A decommissioned committee server leaves nothing behind: its disks die with the VM (GCP bootDisk.autoDelete, Azure deleteOption Delete on the OS and data disks, AWS deleteOnTermination; NICs hold no data), each is encrypted with the node's own key (GCP kmsKeySelfLink, AWS kmsKeyId, Azure NonPersistedTPM or a per-node disk encryption set), node keys are destroyed within 7 days (GCP destroyScheduledDuration, AWS deletionWindowInDays), nothing of the node is protected, and no snapshot schedule, snapshot, image or backup covers its disks.",
   levels: "split",
   check(r, ctx) {
     const role = r.type === GCP_VM || r.type === AZURE_VM || r.type === AWS_VM ? roleOfVm(r) : r.zipnet.role;

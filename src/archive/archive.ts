@@ -1,7 +1,9 @@
 /**
  * BroadcastArchive: durable storage for the instance's Broadcasts collection, keyed by instance
- * name, with retention that no one (not even the deployer) can shorten: S3 with versioning and
- * Object Lock in COMPLIANCE mode, or a GCS bucket with a retention policy. A write-only identity
+ * name: S3 with versioning and Object Lock in COMPLIANCE mode (no one can shorten the retention of
+ * an object once written; the bucket's default retention, for objects written later, can still be
+ * lowered by whoever may put the bucket's Object Lock configuration), or a GCS bucket with a
+ * retention policy, locked in production (then no one can shorten or remove it). A write-only identity
  * (PutObject / objectCreator, nothing else) is what the archiver job runs as; the job itself runs
  * on its runner (by default the aggregator) on the configured schedule, per the boot contract.
  */
@@ -80,8 +82,10 @@ export class BroadcastArchive extends pulumi.ComponentResource {
           location: archive.region.toUpperCase(),
           uniformBucketLevelAccess: true,
           publicAccessPrevention: "enforced",
-          versioning: { enabled: true },
-          retentionPolicy: { retentionPeriod: String(archive.retentionDays * 86400) },
+          // No Object Versioning: GCS refuses it beside a retention policy, which already keeps
+          // every object for its period. Production locks the policy (irreversible): only then can
+          // no one shorten or remove it (GCS Bucket Lock).
+          retentionPolicy: { retentionPeriod: String(archive.retentionDays * 86400), isLocked: instance.posture === "production" },
           forceDestroy: false,
           labels,
         },

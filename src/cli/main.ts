@@ -29,6 +29,7 @@ import type { StateFile } from "../offline/stateFile";
 import { KeyFileError, reportInput, writePlanRecord, writeReport, type RecordFacts } from "./deployRecord";
 import { AuditInputError, DEFAULT_PACK_DIR, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { PlanError, planStack, summarize } from "../offline/plan";
+import { formatDeployChecks } from "../deployChecks";
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATIONS = 1;
@@ -43,7 +44,8 @@ function writeJson(file: string, value: unknown): void {
 }
 
 function auditExit(result: AuditResult): number {
-  return mandatoryCount(result) > 0 ? EXIT_VIOLATIONS : EXIT_OK;
+  // A state the audit could not judge in full fails too: it never passes what it did not see.
+  return mandatoryCount(result) > 0 || result.deployChecks.findings.length > 0 || result.notes.length > 0 ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
 interface PlanOptions {
@@ -78,12 +80,13 @@ async function plan(opts: PlanOptions): Promise<number> {
     await pack?.then((c) => c.close(), () => undefined);
     throw err;
   }
-  process.stdout.write(`${summarize(result)}\n`);
+  process.stdout.write(`${summarize(result)}\n\n${formatDeployChecks(result.deployChecks)}\n`);
+  const refused = result.deployChecks.findings.length > 0 ? EXIT_VIOLATIONS : EXIT_OK;
   if (opts.json) {
     writeJson(opts.json, result.state);
     process.stdout.write(`\nplan written to ${opts.json}\n`);
   }
-  if (!pack) return EXIT_OK;
+  if (!pack) return refused;
   // In memory, with the real secret values: the pack can compare them; nothing unredacted is written.
   let client;
   try {
@@ -107,7 +110,7 @@ async function plan(opts: PlanOptions): Promise<number> {
     const files = writePlanRecord(opts.report, config, audit, `offline plan of stack ${stack}`, opts.publicationKey);
     process.stdout.write(`\ndeploy record written: ${files.join(", ")}\n`);
   }
-  return auditExit(audit);
+  return Math.max(refused, auditExit(audit));
 }
 
 interface AuditOptions {

@@ -36,7 +36,12 @@ const GO_MIDNIGHT_UTC = /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/;
 const isoDate = z
   .union([z.string(), z.date()])
   .transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d.replace(GO_MIDNIGHT_UTC, "$1")))
-  .pipe(z.string().regex(ISO_DATE, "expected a date YYYY-MM-DD"));
+  .pipe(
+    z
+      .string()
+      .regex(ISO_DATE, "expected a date YYYY-MM-DD")
+      .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "expected a real calendar date YYYY-MM-DD"),
+  );
 
 const cidr = z.string().refine(isValidCidr, {
   message: "expected a CIDR with zero host bits, e.g. 10.20.0.0/16 or 2001:db8::/48",
@@ -110,6 +115,8 @@ export const instanceSchema = z.strictObject({
       azure: z
         .string()
         .regex(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i, "expected a gallery image version id /subscriptions/.../galleries/G/images/I/versions/V")
+        // Gallery image versions are Major.Minor.Patch, digits only (Azure Compute Gallery naming).
+        .regex(/\/versions\/\d{1,10}\.\d{1,10}\.\d{1,10}$/, "expected a gallery image version named Major.Minor.Patch, digits only (e.g. versions/1.5.0; no -rc suffix)")
         .optional(),
       /** AWS AMI id (UEFI boot). */
       aws: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "expected an AMI id like ami-0123456789abcdef0").optional(),

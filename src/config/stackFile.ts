@@ -3,14 +3,15 @@
  * config the CLI hands a program: `PULUMI_CONFIG`, a JSON map `"<namespace>:config:<key>"` ->
  * string (object values as JSON text), and `PULUMI_CONFIG_SECRET_KEYS` (docs/engine.md).
  *
- * YAML scalars take the types Go's yaml.v3 gives them inside an object value: an unquoted date
- * stays a string, numbers stay numbers. What the CLI could not pass on faithfully is refused with
- * the key named: non-finite numbers (`.inf`, `1e400`), integers past 2^53 (JSON readers in the
- * program would round them), and `secure:` values, which only the CLI's secrets provider can decrypt.
+ * YAML scalars take the types Go's yaml.v3 gives them: an unquoted date or time becomes Go's
+ * `time.Time.String()` text, `1e400` stays the string it is, `41_642` and `017` are integers. What
+ * the CLI could not pass on faithfully is refused with the key named: `.inf` and `.nan` (the CLI
+ * fails on them), integers past 2^53 (JSON readers in the program would round them), and `secure:`
+ * values, which only the CLI's secrets provider can decrypt.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { Scalar, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { CONFIG_KEY } from "./schema";
 import { ConfigError, RAW, type ConfigIssue } from "./validate";
 
@@ -58,10 +59,19 @@ export interface CliConfig {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** yaml.v3 resolves an unquoted `YYYY-M-D` (optionally with a time) to a timestamp (resolve.go allowedTimestampFormats). */
-const TIMESTAMP = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z)?)?$/;
+const TIMESTAMP = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[-+]\d{1,2}(?::?\d{2})?)?)?$/;
+/** yaml.v3 reads integers with strconv.ParseInt(base 0) after dropping `_`: 017 is octal, 0b101 binary. */
+const GO_INT = /^[-+]?(0[0-7]+|0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$/;
 const NON_FINITE = /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/;
 
 const pad = (n: string, w = 2) => n.padStart(w, "0");
+
+/** `+2`, `+02`, `+0200`, `+02:00` -> Go's `+0200 +0200`. */
+function goOffset(zone: string): string {
+  const m = zone.match(/^([-+])(\d{1,2}):?(\d{2})?$/)!;
+  const text = `${m[1]}${pad(m[2])}${m[3] ?? "00"}`;
+  return `${text} ${text}`;
+}
 
 /**
  * A YAML node as Pulumi's config loader sees it: yaml.v3 into `any`, then Go's `time.Time.String()`
@@ -91,12 +101,18 @@ function goValue(node: unknown, at: string, issues: ConfigIssue[]): unknown {
   if (node.type === "PLAIN" && typeof value === "string") {
     const m = value.match(TIMESTAMP);
     if (m) {
-      if (m[4] !== undefined && m[8] === undefined) {
-        issues.push({ path: at, expected: "a date YYYY-MM-DD or a UTC time ending in Z (quote other forms)", found: value });
-        return null;
-      }
-      const time = m[4] === undefined ? "00:00:00" : `${pad(m[4])}:${pad(m[5])}:${pad(m[6])}${m[7] ? m[7].replace(/0+$/, "") : ""}`;
-      return `${m[1]}-${pad(m[2])}-${pad(m[3])} ${time} +0000 UTC`;
+      // Go prints fractional seconds without trailing zeros (none at all when they are zero), a
+      // time without a zone as UTC, and a numeric zone as its offset twice (`+0200 +0200`).
+      const fraction = m[7] ? m[7].replace(/0+$/, "").replace(/\.$/, "") : "";
+      const time = m[4] === undefined ? "00:00:00" : `${pad(m[4])}:${pad(m[5])}:${pad(m[6])}${fraction}`;
+      const zone = m[8] === undefined || m[8] === "Z" ? "+0000 UTC" : goOffset(m[8]);
+      return `${m[1]}-${pad(m[2])}-${pad(m[3])} ${time} ${zone}`;
+    }
+    if (GO_INT.test(value) && (value.includes("_") || /^[-+]?0[0-7]+$/.test(value) || /^[-+]?0[bB]/.test(value))) {
+      const sign = value.startsWith("-") ? -1n : 1n;
+      const digits = value.replace(/^[-+]/, "").replace(/_/g, "");
+      const n = sign * BigInt(/^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits);
+      return goValue(new Scalar(n), at, issues);
     }
   }
   if (typeof value === "number" && !Number.isFinite(value)) {

@@ -87,6 +87,9 @@ function nodeRules(node: NodeConfig, path: string, isCommittee: boolean, issues:
       node.cloud === "gcp" ? `a zone of ${node.region} such as ${node.region}-a` : node.cloud === "aws" ? `an availability zone of ${node.region} such as ${node.region}a` : "an Azure zone 1, 2 or 3";
     if (!ok) add("zone", expected, node.zone);
   }
+  if (node.cloud === "gcp" && node.confidential && node.zone !== undefined && GCP_TDX_ZONES[node.region] && !GCP_TDX_ZONES[node.region].includes(node.zone)) {
+    add("zone", `a zone of ${node.region} with C3 TDX capacity (${GCP_TDX_ZONES[node.region].join(", ")})`, node.zone);
+  }
   if (node.cloud === "gcp" && node.confidential && !defaultZone(node) && region.pattern.test(node.region)) {
     add("zone", `a zone with C3 TDX capacity (no default for ${node.region}; known: ${Object.keys(GCP_TDX_ZONES).join(", ")})`, node.zone);
   }
@@ -153,6 +156,10 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
     if (!risks.includes(id)) issues.push({ path: at(`acknowledgedRisks[${i}]`), expected: `an acknowledgeable checklist id (${risks.join(", ")})`, found: id });
   });
 
+  if (config.vault.namespace && config.vault.auditDevice === "managed") {
+    // sys/audit is a root-namespace path: a provider bound to a namespace cannot create it.
+    issues.push({ path: at("vault.auditDevice"), expected: "existing with vault.existingAudit (audit devices live in the root namespace; a namespaced instance cannot create one)", found: "managed" });
+  }
   if (config.vault.auditDevice === "existing" && !config.vault.existingAudit) {
     issues.push({ path: at("vault.existingAudit"), expected: "an attestation { device, by, date } naming the existing audit device", found: undefined });
   }

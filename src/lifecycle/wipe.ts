@@ -1,9 +1,11 @@
 /**
  * Destroy-time wipe records. Every node VM carries a resource hook that runs before and after
  * its deletion (`pulumi destroy --run-program`, or `pulumi up` after the node left the config)
- * and files a record for the deploy record: which instance and node, when, which keys were
- * scheduled for destruction, and the method (NIST SP 800-88 cryptographic erase: the disk's
- * data is unreadable once its key is destroyed).
+ * and files a record for the deploy record: which instance and node, when, which disk keys the
+ * VM used, and the method (NIST SP 800-88 cryptographic erase: the disk's data is unreadable once
+ * its key is destroyed). A VM is also deleted when it is replaced (a new image, a new size): then
+ * its disk key stays, for the new VM. The record says so; the key's own deletion, when the node
+ * leaves the config, is what destroys it.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -19,8 +21,10 @@ export interface WipeRecord {
   cloud: Cloud;
   urn: string;
   time: string;
-  /** Keys whose destruction makes the node's disk unreadable. */
-  keysScheduledForDestruction: string[];
+  /** The disk keys the VM used: destroying them makes its disks unreadable. */
+  diskKeys: string[];
+  /** When those keys are destroyed (not by this deletion alone). */
+  keyDestruction: string;
   method: string;
   /** How each cloud erases, in one line. */
   how: string;
@@ -31,6 +35,9 @@ const HOW: Record<Cloud, string> = {
   aws: "root volume deleted on termination; its per-node KMS key is scheduled for deletion (7-day window, unusable at once)",
   azure: "OS disk and NIC deleted with the VM; the NonPersistedTPM vTPM, and every key the guest sealed to it, dies with the VM",
 };
+
+export const KEY_DESTRUCTION =
+  "scheduled when the node's key resource is deleted (the node removed from the instance or the instance destroyed); a VM replacement keeps the key for the new VM";
 
 /** The disk keys a VM's inputs name (GCP kmsKeySelfLink, AWS rootBlockDevice.kmsKeyId). */
 export function diskKeys(cloud: Cloud, inputs: Record<string, any> | undefined): string[] {
@@ -53,7 +60,8 @@ export function wipeRecord(
     cloud: meta.cloud,
     urn: args.urn,
     time: now.toISOString(),
-    keysScheduledForDestruction: diskKeys(meta.cloud, args.oldInputs),
+    diskKeys: diskKeys(meta.cloud, args.oldInputs),
+    keyDestruction: KEY_DESTRUCTION,
     method: WIPE_METHOD,
     how: HOW[meta.cloud],
   };

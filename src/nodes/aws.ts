@@ -1,8 +1,9 @@
 /**
  * A zipnet node on AWS: its own provider (account-pinned, region), a dedicated VPC with a
  * public subnet, a security group that admits only iroh and metrics and declares its egress
- * (the provider removes AWS's default allow-all egress), an IAM role with no policies (Vault's
- * aws `iam` auth only needs sts:GetCallerIdentity, which no policy gates), and an instance
+ * (the provider removes AWS's default allow-all egress), an IAM role whose only policy, on the
+ * aggregator that runs the archiver job, lets it assume the archive's write-only role (Vault's aws
+ * `iam` auth needs sts:GetCallerIdentity, which no policy gates), and an instance
  * with IMDSv2 required and an encrypted root volume deleted on termination.
  *
  * AWS has no Intel TDX: its confidential option is AMD SEV-SNP (m6a/c6a/r6a in us-east-2 and
@@ -83,6 +84,17 @@ export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
       o,
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, o);
+    // The archiver job assumes the archive's write-only role. Across accounts the role's trust
+    // policy is not enough: the caller also needs an identity policy allowing sts:AssumeRole on it
+    // (AWS IAM cross-account policy evaluation).
+    const writer = args.bootContract.archive?.cloud === "aws" ? args.bootContract.archive.writer : undefined;
+    if (writer) {
+      new aws.iam.RolePolicy(
+        `${name}-archive-assume`,
+        { role: role.name, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: writer }] }) },
+        o,
+      );
+    }
 
     // Crypto-shredding by construction: the root volume is encrypted with this node's own key,
     // scheduled for deletion (unusable at once, gone after 7 days) when the node goes.

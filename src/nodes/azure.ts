@@ -21,7 +21,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import { defaultSize, defaultZone } from "../config/defaults";
-import { firewallRules } from "../instance/firewall";
+import { cidrsByFamily, firewallRules } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
 import { wipeHooks } from "../lifecycle/wipe";
@@ -57,9 +57,17 @@ export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
     for (const rule of firewallRules(instance)) {
       const ingress = rule.direction === "ingress";
       const any = rule.cidrs.includes("0.0.0.0/0") || rule.cidrs.includes("::/0");
-      const peers = any ? { prefix: "*" } : { prefixes: rule.cidrs };
-      securityRules.push({
-        name: `allow-${rule.name}`,
+      // "*" is every address of both families; otherwise one rule per family: Azure refuses a rule
+      // mixing IPv4 and IPv6 prefixes (ResourceCannotContainAddressPrefixesFromDifferentAddressFamilies).
+      const families = cidrsByFamily(rule);
+      const split = any
+        ? [{ suffix: "", peers: { prefix: "*" } as { prefix?: string; prefixes?: string[] } }]
+        : [
+            ...(families.v4.length ? [{ suffix: "", peers: { prefixes: families.v4 } }] : []),
+            ...(families.v6.length ? [{ suffix: "-v6", peers: { prefixes: families.v6 } }] : []),
+          ];
+      for (const { suffix, peers } of split) securityRules.push({
+        name: `allow-${rule.name}${suffix}`,
         description: rule.description,
         direction: ingress ? "Inbound" : "Outbound",
         access: "Allow",
@@ -113,7 +121,8 @@ export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
         resourceGroupName: rg,
         location,
         networkSecurityGroup: { id: nsg.id },
-        ipConfigurations: [{ name: "primary", primary: true, subnet: { id: subnetId }, publicIPAddress: { id: publicIp.id, deleteOption: "Delete" } }],
+        // Detach: the address is a resource of this stack, deleted by Pulumi with the node.
+        ipConfigurations: [{ name: "primary", primary: true, subnet: { id: subnetId }, publicIPAddress: { id: publicIp.id, deleteOption: "Detach" } }],
         tags,
       },
       o,
@@ -143,13 +152,22 @@ export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
             },
           },
         },
-        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Delete" }] },
+        // Detach: the NIC is a resource of this stack (Pulumi deletes it with the node); Delete would
+        // make Azure delete it under Pulumi on every VM replacement (pulumi/pulumi-azure-native#1117).
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true, deleteOption: "Detach" }] },
         identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
         userData: Buffer.from(renderBootContract(args.bootContract)).toString("base64"),
         diagnosticsProfile: { bootDiagnostics: { enabled: false } },
         tags: nodeLabels(instance, node, { vm: true }),
       },
-      { ...o, hooks: wipeHooks(name, { instance: instance.name, node: node.id, cloud: "azure" }) },
+      {
+        ...o,
+        // The image cannot change in place (PropertyChangeNotAllowed): a new image is a new VM,
+        // and the old one goes first so the NIC is free for it (pulumi/pulumi-azure-native#577).
+        replaceOnChanges: ["storageProfile.imageReference"],
+        deleteBeforeReplace: true,
+        hooks: wipeHooks(name, { instance: instance.name, node: node.id, cloud: "azure" }),
+      },
     );
 
     this.identity = identity.principalId;

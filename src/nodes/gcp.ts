@@ -4,6 +4,7 @@
  * account with no IAM roles (Vault's `gce` auth needs only the instance identity token), and
  * a TDX confidential VM (c3-standard-*, no live migration, Shielded VM, no serial port or SSH keys).
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import { defaultSize, defaultZone } from "../config/defaults";
@@ -19,6 +20,15 @@ export const KEY_DESTROY_DELAY = "86400s";
 /** Lowest-precedence priority for the explicit deny-all rules (GCP: larger = later). */
 const DENY_ALL_PRIORITY = 65534;
 const ALLOW_PRIORITY = 1000;
+
+/**
+ * The node's service account id: 6-30 of [a-z0-9-], starting with a letter (IAM). A truncated
+ * `zn-<instance>-<node>` could make two nodes of one project collide; a hash of the instance
+ * name cannot (node ids are at most 20 characters: 3 + 20 + 1 + 6 = 30).
+ */
+export function serviceAccountId(instanceName: string, nodeId: string): string {
+  return `zn-${nodeId}-${createHash("sha256").update(instanceName).digest("hex").slice(0, 6)}`;
+}
 
 export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
   public readonly identity: pulumi.Output<string>;
@@ -81,7 +91,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
     const serviceAccount = new gcp.serviceaccount.Account(
       `${name}-sa`,
       {
-        accountId: `zn-${instance.name.replace(/\./g, "-")}-${node.id}`.slice(0, 30).replace(/-+$/, ""),
+        accountId: serviceAccountId(instance.name, node.id),
         displayName: `zipnet ${instance.name} ${node.role} ${node.id}`,
         description: "VM identity for Vault gce login; holds no IAM roles",
       },

@@ -38,6 +38,7 @@ import {
 import type { Plan } from "./plan";
 import { KNOWN_FEATURES, toStateFile, type StateFile, type StateResource } from "./stateFile";
 import { mapLimit } from "./concurrency";
+import { formatDeployChecks, runDeployChecks, type DeployCheckResult } from "../deployChecks";
 
 export type { AuditViolation } from "./crossInstance";
 
@@ -56,6 +57,8 @@ export interface AuditResult {
   checklist: ChecklistEntry[];
   /** What the audit could not judge in the inputs (pending operations of an interrupted update). */
   notes: string[];
+  /** What the clouds, providers and Vault would refuse, over every state's inputs (src/deployChecks). */
+  deployChecks: DeployCheckResult;
   /** Not part of the JSON contract (see auditJson): the pack that judged, and how long it took. */
   pack?: { name: string; version: string; startupMs: number; durationMs: number };
 }
@@ -491,6 +494,7 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
     const facts: InstanceFacts[] = [];
     const violations: AuditViolation[] = [];
     const notes: string[] = [];
+    const deployChecks: DeployCheckResult = { rules: 0, findings: [] };
     let analyzed = 0;
     let retainChecked = 0;
     for (const { label, state } of checked) {
@@ -498,7 +502,15 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
       if (pending.length) {
         notes.push(`${label}: ${pending.length} pending operation(s) of an interrupted update (${pending.map((p) => `${p.type} ${p.resource?.urn ?? "?"}`).join(", ")}): not judged; run \`pulumi refresh\` and export again`);
       }
+      // Pending deletion: still in the cloud until the update that replaced them finishes.
+      const doomed = state.deployment.resources.filter((r) => (r as { delete?: boolean }).delete);
+      if (doomed.length) {
+        notes.push(`${label}: ${doomed.length} resource(s) pending deletion (delete: true; ${doomed.map((r) => r.urn).join(", ")}): still in the cloud and not judged; finish the update (\`pulumi up\`) and export again`);
+      }
       const resources = liveResources(state);
+      const checked = runDeployChecks(resources);
+      deployChecks.rules = checked.rules;
+      deployChecks.findings.push(...checked.findings);
       const f = instanceFacts(label, resources);
       facts.push(f);
       const res = await analyzeState(client, state, f.urn);
@@ -514,6 +526,7 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
       resources: analyzed,
       violations: clean,
       notes: notes.map(scrub),
+      deployChecks: { rules: deployChecks.rules, findings: deployChecks.findings.map((f) => ({ ...f, message: scrub(f.message) })) },
       checklist: checklistEntries(facts, clean, info, effective, analyzed, retainChecked).map((e) => ({ ...e, evidence: e.evidence.map(scrub) })),
       pack: { name: info.name, version: info.version, startupMs: client.startupMs, durationMs: Date.now() - started },
     };
@@ -536,8 +549,8 @@ export function auditPlan(plan: Plan, opts: AuditOptions = {}): Promise<AuditRes
 }
 
 /** The JSON the CLI writes: exactly the documented fields. */
-export function auditJson(result: AuditResult): Pick<AuditResult, "instances" | "resources" | "violations" | "checklist"> {
-  return { instances: result.instances, resources: result.resources, violations: result.violations, checklist: result.checklist };
+export function auditJson(result: AuditResult): Pick<AuditResult, "instances" | "resources" | "violations" | "checklist" | "deployChecks"> {
+  return { instances: result.instances, resources: result.resources, violations: result.violations, checklist: result.checklist, deployChecks: result.deployChecks };
 }
 
 export function mandatoryCount(result: AuditResult): number {
@@ -586,6 +599,7 @@ export function formatAudit(result: AuditResult): string {
     }
   }
   for (const note of result.notes ?? []) lines.push(`\nnot judged: ${note}`);
+  if (result.deployChecks) lines.push("", formatDeployChecks(result.deployChecks));
   lines.push("");
   lines.push("checklist:");
   const width = Math.max(...result.checklist.map((c) => c.id.length));
@@ -598,6 +612,12 @@ export function formatAudit(result: AuditResult): string {
   for (const c of result.checklist) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
   lines.push("");
   lines.push(`  ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
-  lines.push(mandatory ? `\nFAILED: ${mandatory} mandatory violation(s)` : "\npassed: no mandatory violations");
+  const refused = result.deployChecks?.findings.length ?? 0;
+  const unjudged = result.notes?.length ?? 0;
+  lines.push(
+    mandatory || refused || unjudged
+      ? `\nFAILED: ${[mandatory ? `${mandatory} mandatory violation(s)` : "", refused ? `${refused} deploy-check finding(s)` : "", unjudged ? `${unjudged} part(s) of the state not judged` : ""].filter(Boolean).join(", ")}`
+      : "\npassed: no mandatory violations, no deploy-check findings",
+  );
   return lines.join("\n");
 }

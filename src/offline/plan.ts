@@ -14,13 +14,16 @@ import { program } from "../program";
 import { runInProcess } from "./engine/inProcess";
 import type { EngineModel, RecordedResource } from "./engine/model";
 import { runProgramProcess } from "./engine/programProcess";
-import { toStateFile, type StateFile } from "./stateFile";
+import { toStateFile, toStateResource, type StateFile } from "./stateFile";
+import { runDeployChecks, type DeployCheckResult } from "../deployChecks";
 
 export interface Plan {
   stack: string;
   config: InstanceConfig;
   resources: RecordedResource[];
   state: StateFile;
+  /** What the clouds, providers and Vault would refuse at `pulumi up` (src/deployChecks). */
+  deployChecks: DeployCheckResult;
 }
 
 /** The program's run did not complete: the engine refused a registration, or the program failed. */
@@ -38,7 +41,9 @@ function planOf(model: EngineModel, stack: string, config: InstanceConfig): Plan
   if (model.failures.length) {
     throw new PlanError(`the engine refused ${model.failures.length} registration(s):\n${model.failures.map((f) => `  - ${f}`).join("\n")}`, model.failures);
   }
-  return { stack, config, resources: model.resources, state: toStateFile(model.resources, "zipnet-infra offline plan") };
+  // The engine alone knows deleteBeforeReplace (exports do not hold it): the checks see it here.
+  const deployChecks = runDeployChecks(model.resources.map((r) => ({ ...toStateResource(r, "keep"), deleteBeforeReplace: r.deleteBeforeReplace })));
+  return { stack, config, resources: model.resources, state: toStateFile(model.resources, "zipnet-infra offline plan"), deployChecks };
 }
 
 /** The plan in this process (tests, benchmark). */

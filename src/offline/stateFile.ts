@@ -33,6 +33,9 @@ export interface StateResource {
   retainOnDelete?: boolean;
   deletedWith?: string;
   ignoreChanges?: string[];
+  replaceOnChanges?: string[];
+  /** Known only to the engine during a run (exports do not hold it): replacement deletes first. */
+  deleteBeforeReplace?: boolean;
   /** Hook names by type (`BeforeDelete`, ...). */
   resourceHooks?: Record<string, string[]>;
 }
@@ -89,6 +92,7 @@ export function toStateResource(r: RecordedResource, secrets: "redact" | "keep")
     ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
     ...(r.deletedWith ? { deletedWith: r.deletedWith } : {}),
     ...(r.ignoreChanges.length ? { ignoreChanges: r.ignoreChanges } : {}),
+    ...(r.replaceOnChanges.length ? { replaceOnChanges: r.replaceOnChanges } : {}),
     ...(hooks.length ? { resourceHooks: Object.fromEntries(hooks.map(([event, names]) => [hookType(event), names])) } : {}),
   };
 }

@@ -6,8 +6,8 @@
  * Rotation is a stack update: each secret's random value is keyed on its epoch, so bumping
  * `rotation.committeeEpoch` (or `rotation.nodeEpochs.<id>`) replaces that random value and
  * writes one new KV version; nothing else changes. The mount requires check-and-set, and each
- * write's `cas` is the epoch: a secret's KV version is epoch + 1 (epochs start at 0, +1 per
- * rotation), so a write racing a hand edit fails instead of overwriting it.
+ * write's `options.cas` is the epoch: a secret's KV version is epoch + 1 (epochs start at 0, +1
+ * per rotation), so a write racing a hand edit fails instead of overwriting it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -70,7 +70,11 @@ export class SecretScopes extends pulumi.ComponentResource {
         {
           mount: mount.path,
           name: key,
-          cas: epoch,
+          // KV v2 reads check-and-set from the request's `options.cas` only; the provider sends its
+          // `cas` argument top-level, where Vault ignores it, and sends `options` as written
+          // (terraform-provider-vault vault/resource_kv_secret_v2.go; vault-plugin-secrets-kv
+          // path_data.go validateCheckAndSetOption; terraform-provider-vault#1727, #2472).
+          options: { cas: String(epoch) },
           deleteAllVersions: true,
           dataJson: pulumi.secret(pulumi.jsonStringify({ value: value.base64 })),
         },

@@ -5,7 +5,7 @@
  * Addresses stay unknown, as in a preview. Pure.
  */
 import { createHash } from "node:crypto";
-import { UNKNOWN_VALUE } from "../../../policies/contract/wire";
+import { SECRET_SIG_KEY, UNKNOWN_VALUE } from "../../../policies/contract/wire";
 
 export function pseudoUuid(seed: string): string {
   const h = createHash("sha256").update(seed).digest("hex");
@@ -42,8 +42,13 @@ export function createdState(type: string, name: string, inputs: Record<string, 
     // Labelled resources report the provider's default labels merged with their own (the SDK
     // marks these secret outputs: additionalSecretOutputs effectiveLabels, pulumiLabels).
     const defaults = decoded(providerInputs.defaultLabels);
-    if (inputs.labels !== undefined || (defaults && typeof defaults === "object")) {
-      const merged = { ...(defaults && typeof defaults === "object" ? defaults : {}), ...(inputs.labels && typeof inputs.labels === "object" ? inputs.labels : {}) };
+    const own = inputs.labels;
+    const plainMap = (v: unknown) => v && typeof v === "object" && !Array.isArray(v) && !(SECRET_SIG_KEY in (v as object));
+    if (own !== undefined && !plainMap(own)) {
+      // Secret or unknown labels: what the provider merges is not known here.
+      Object.assign(extra, { effectiveLabels: UNKNOWN_VALUE, pulumiLabels: UNKNOWN_VALUE, terraformLabels: UNKNOWN_VALUE });
+    } else if (own !== undefined || plainMap(defaults)) {
+      const merged = { ...(plainMap(defaults) ? (defaults as object) : {}), ...(own ?? {}) };
       Object.assign(extra, { effectiveLabels: merged, pulumiLabels: merged, terraformLabels: merged });
     }
     if (type === "gcp:serviceaccount/account:Account") {

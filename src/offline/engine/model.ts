@@ -45,6 +45,12 @@ export interface Registration {
   hooks: Record<string, string[]>;
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
+  /** A component another language's provider constructs (it may name that provider). */
+  remote?: boolean;
+  /** Property paths whose change replaces the resource. */
+  replaceOnChanges: string[];
+  /** Replacement deletes the old resource before creating the new one. */
+  deleteBeforeReplace: boolean;
 }
 
 /** One resource as the engine holds it after registration. */
@@ -70,6 +76,10 @@ export interface RecordedResource {
   hooks: Record<string, string[]>;
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
+  /** Property paths whose change replaces the resource. */
+  replaceOnChanges: string[];
+  /** Replacement deletes the old resource before creating the new one. */
+  deleteBeforeReplace: boolean;
 }
 
 /** A registration or invoke the engine (or the provider it routes to) refuses. */
@@ -197,6 +207,8 @@ export class EngineModel {
         hooks: {},
         ignoreChanges: [],
         additionalSecretOutputs: [],
+        replaceOnChanges: [],
+        deleteBeforeReplace: false,
       };
       this.defaultProviders.set(key, provider);
       this.add(provider);
@@ -235,7 +247,7 @@ export class EngineModel {
       const provider = this.providerFor(subject, reg.type, reg.provider, reg.version);
       providerRef = `${provider.urn}::${provider.id}`;
       providerInputs = provider.inputs as Record<string, any>;
-    } else if (reg.provider) {
+    } else if (reg.provider && !reg.remote) {
       this.refuse(`${subject}: provider: expected none (${reg.custom ? "a provider" : "a component"} has no provider of its own), found ${reg.provider}`);
     }
 
@@ -265,6 +277,8 @@ export class EngineModel {
       hooks: reg.hooks,
       ignoreChanges: reg.ignoreChanges,
       additionalSecretOutputs: reg.additionalSecretOutputs,
+      replaceOnChanges: reg.replaceOnChanges,
+      deleteBeforeReplace: reg.deleteBeforeReplace,
     };
     this.add(record);
     if (reg.type === ROOT_STACK_TYPE && !this.rootUrn) this.rootUrn = urn;

@@ -81,6 +81,9 @@ export function registrationOf(req: resourcepb.RegisterResourceRequest): Registr
     hooks: hookNames(req),
     ignoreChanges: req.getIgnorechangesList(),
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+    replaceOnChanges: req.getReplaceonchangesList(),
+    remote: req.getRemote() ?? false,
+    deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
   };
 }
 
