@@ -18,7 +18,7 @@ import * as secrets from "./src/secrets";
 import type { ZipnetPolicy } from "./src/core/policy";
 
 export type { ZipnetPolicy } from "./src/core/policy";
-export { setClock, setErrorHook } from "./src/core/policy";
+export { setClock } from "./src/core/policy";
 
 export const PACK_NAME = "zipnet-posture";
 

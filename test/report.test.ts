@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from "../src/config/stackFile";
 import { renderHtmlToText } from "./support/chromium";
 import { rawExample } from "./support/plans";
 
-const STATUS_LABEL: Record<string, string> = { pass: "PASS", fail: "FAIL", attested: "ATTESTED", acknowledged: "ACKNOWLEDGED", "not-applicable": "N/A" };
+const STATUS_LABEL: Record<string, string> = { pass: "PASS", fail: "FAIL", missing: "MISSING", unjudged: "NOT JUDGED", attested: "ATTESTED", acknowledged: "ACKNOWLEDGED", "not-applicable": "N/A" };
 
 async function quietly(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -105,7 +105,8 @@ describe("missing ops records in a production stack", () => {
     const { code, audit } = await planWith((raw) => delete raw.attestations["ops.break-glass"]);
     expect(code).toBe(1);
     expect(audit.violations.filter((v: any) => v.level === "mandatory").map((v: any) => v.checklist)).toEqual(["ops.break-glass"]);
-    expect(audit.checklist.find((c: any) => c.id === "ops.break-glass").status).toBe("fail");
+    // an attested item without its statement is "missing" (and, in production, a mandatory violation)
+    expect(audit.checklist.find((c: any) => c.id === "ops.break-glass").status).toBe("missing");
   }, 60_000);
 
   it("a stale ticket-revocation record is a mandatory ops.ticket-revocation violation", async () => {
@@ -131,6 +132,12 @@ describe("audit --report", () => {
       expect(md).toContain(`# Security posture: ${instance}`);
       expect(md.match(/^## \d+\. `/gm)).toHaveLength(36);
     }
-    expect(readFileSync(path.join(dir, "reports", "acme.preview", "posture-report.md"), "utf8")).toMatch(/`devtest\.host-trusted` — ACKNOWLEDGED/);
+    const preview = readFileSync(path.join(dir, "reports", "acme.preview", "posture-report.md"), "utf8");
+    expect(preview).toMatch(/`devtest\.host-trusted` — ACKNOWLEDGED/);
+    // What nothing confirmed is marked, never PASS: the devtest example attests and acknowledges none of these.
+    for (const id of ["identity.universe", "ops.break-glass", "ops.ticket-revocation", "risk.iroh-metadata", "risk.cross-instance-correlation", "risk.message-length", "risk.participant-disclosure"]) {
+      expect(preview).toContain(`\`${id}\` — MISSING`);
+    }
+    for (const id of ["audit.peer-registry", "audit.broadcast-archive"]) expect(preview).toContain(`\`${id}\` — N/A`);
   }, 120_000);
 });

@@ -138,7 +138,10 @@ export const [hardenedIngress] = stackPolicies({
   check(m, ctx) {
     ctx.each(m.vms.filter((v) => v.role === "aggregator"), (vm) => {
       const paths = vmPaths(m, vm);
-      if (!paths) return;
+      if (!paths) {
+        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
+        return;
+      }
       for (const path of paths) {
         for (const [port, what] of [[22, "SSH"], [3389, "RDP"]] as const) {
           const per = path.map((l) => anyAdmits(l, "tcp", port));

@@ -15,9 +15,9 @@ export const ATTESTATION_MAX_AGE_DAYS = 365;
 
 export function checkAttestation(rec: Record<string, any>, id: string, ctx: ResourceContext): void {
   const atts = rec.attestations;
-  if (isUnknown(atts)) return;
+  if (isUnknown(atts)) return ctx.unknown("attestations");
   const a = at(atts, id);
-  if (isUnknown(a)) return;
+  if (isUnknown(a)) return ctx.unknown(`attestations.${id}`);
   const path = `attestations.${id}`;
   if (!isObject(a)) {
     ctx.fail(path, "an attestation {statement, by, date[, link]}", a);
@@ -80,7 +80,7 @@ function acknowledgement(id: string, levels: Levels, description: string): Zipne
       const rec = recordOfView(r);
       if (!rec) return;
       const list = rec.acknowledgedRisks;
-      if (isUnknown(list)) return;
+      if (isUnknown(list)) return ctx.unknown("acknowledgedRisks");
       const ids = arr(list) ?? [];
       if (ids.some(isUnknown)) return;
       if (!ids.includes(id)) ctx.fail("acknowledgedRisks", `"${id}" acknowledged`, list ?? []);
@@ -88,12 +88,11 @@ function acknowledgement(id: string, levels: Levels, description: string): Zipne
   });
 }
 
-const PRODUCTION_ONLY: Levels = [{ posture: "production", level: "mandatory" }];
-
-export const [irohMetadata] = acknowledgement("risk.iroh-metadata", PRODUCTION_ONLY, "iroh leaks metadata (relay choice, coarse geography). Required in production.");
-export const [crossInstanceCorrelation] = acknowledgement("risk.cross-instance-correlation", PRODUCTION_ONLY, "membership of an instance is visible from the shared universe's gossip. Required in production.");
-export const [messageLength] = acknowledgement("risk.message-length", PRODUCTION_ONLY, "messages are not padded; pad at the application layer. Required in production.");
-export const [participantDisclosure] = acknowledgement("risk.participant-disclosure", PRODUCTION_ONLY, "BroadcastRecord::participants reveals who was in a round. Required in production.");
+// Required in production; a devtest instance that does not acknowledge one is told so (advisory).
+export const [irohMetadata, irohMetadataDevtest] = acknowledgement("risk.iroh-metadata", "split", "iroh leaks metadata (relay choice, coarse geography). Required in production.");
+export const [crossInstanceCorrelation, crossInstanceCorrelationDevtest] = acknowledgement("risk.cross-instance-correlation", "split", "membership of an instance is visible from the shared universe's gossip. Required in production.");
+export const [messageLength, messageLengthDevtest] = acknowledgement("risk.message-length", "split", "messages are not padded; pad at the application layer. Required in production.");
+export const [participantDisclosure, participantDisclosureDevtest] = acknowledgement("risk.participant-disclosure", "split", "BroadcastRecord::participants reveals who was in a round. Required in production.");
 export const [hostTrusted] = acknowledgement(
   "devtest.host-trusted",
   [{ posture: "devtest", level: "mandatory" }],

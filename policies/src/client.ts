@@ -14,7 +14,7 @@ export const [mrtdAllowlist, mrtdAllowlistDevtest] = resourcePolicies({
     const rec = recordOfView(r);
     if (!rec) return;
     const list = at(rec, "tdx", "clientMrtds");
-    if (isUnknown(list)) return;
+    if (isUnknown(list)) return ctx.unknown("tdx.clientMrtds");
     const mrtds = arr(list) ?? [];
     if (ctx.posture === "production" && mrtds.length === 0) ctx.fail("tdx.clientMrtds", "at least one published client MR_TD (96 hex characters)", list ?? []);
     mrtds.forEach((x, i) => {

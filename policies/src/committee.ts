@@ -162,7 +162,9 @@ export const [tdx, tdxDevtest] = resourcePolicies({
   check(r, ctx) {
     if (roleOfVm(r) !== "committee") return;
     if (r.type === AWS_VM && ctx.posture !== "production") return; // devtest may run committee servers on AWS (SEV-SNP)
-    for (const p of tdxProblems(r).problems) ctx.fail(p.path, p.expected, p.found);
+    const verdict = tdxProblems(r);
+    for (const p of verdict.problems) ctx.fail(p.path, p.expected, p.found);
+    for (const path of verdict.unknown) ctx.unknown(path);
   },
 });
 
@@ -296,7 +298,10 @@ export const [ingress, ingressDevtest] = stackPolicies({
   check(m, ctx) {
     ctx.each(m.committeeVms(), (vm) => {
       const paths = vmPaths(m, vm);
-      if (!paths) return;
+      if (!paths) {
+        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
+        return;
+      }
       const ports = m.ports(vm);
       if (ports.iroh.length === 0 && ports.metrics.length === 0) return;
       const posture = m.postureOf(vm.r);

@@ -37,7 +37,7 @@ export const [minParticipants, minParticipantsDevtest] = resourcePolicies({
       value = env.ZIPNET_MIN_PARTICIPANTS;
       path = `${boot.contractPath} env.ZIPNET_MIN_PARTICIPANTS`;
     } else {
-      if (boot.unreadable && boot.sources.length === 0) return;
+      if (boot.unreadable && boot.sources.length === 0) return ctx.unknown("user-data (unknown, or hashed in the state)");
       path = boot.sources[0]?.path ?? "user-data";
       for (const s of boot.sources) {
         value = envFromText(s.text, "ZIPNET_MIN_PARTICIPANTS");
@@ -47,7 +47,7 @@ export const [minParticipants, minParticipantsDevtest] = resourcePolicies({
         }
       }
     }
-    if (isUnknown(value)) return;
+    if (isUnknown(value)) return ctx.unknown(path);
     const n = num(value);
     if (value === undefined) ctx.fail(path, `ZIPNET_MIN_PARTICIPANTS set on the committee server (at least ${floor})`, undefined);
     else if (n === undefined || !Number.isInteger(n) || n < floor) ctx.fail(path, `an integer of at least ${floor}${floor > 1 ? " in production" : ""}`, value);

@@ -139,7 +139,7 @@ export const [mrtdPublished, mrtdPublishedDevtest] = resourcePolicies({
     const rec = recordOfView(r);
     if (!rec) return;
     const list = at(rec, "tdx", "committeeMrtds");
-    if (isUnknown(list)) return;
+    if (isUnknown(list)) return ctx.unknown("tdx.committeeMrtds");
     const mrtds = arr(list) ?? [];
     if (ctx.posture === "production" && mrtds.length === 0) {
       ctx.fail("tdx.committeeMrtds", "at least one committee MR_TD (96 hex characters) in production", list ?? []);

@@ -6,7 +6,7 @@ import { recordOfView } from "./core/checks";
 import { publicAdmits, ruleLocation, vmEgressPermitted, vmPaths } from "./core/network";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE } from "./core/resources";
-import { arr, at, bool, isUnknown, strings } from "./core/values";
+import { arr, at, bool, isUnknown, num, strings } from "./core/values";
 
 /** iroh relays: QUIC address discovery on UDP 7842, relay traffic on TCP 443. */
 export const RELAY_FLOWS: Array<{ proto: string; port: number; what: string }> = [
@@ -22,7 +22,10 @@ export const [egressRelays, egressRelaysDevtest] = stackPolicies({
   check(m, ctx) {
     ctx.each(m.nodeVms(), (vm) => {
       const paths = vmPaths(m, vm);
-      if (!paths) return;
+      if (!paths) {
+        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
+        return;
+      }
       const flows = [...RELAY_FLOWS, ...m.ports(vm).iroh.map((port) => ({ proto: "udp", port, what: "iroh direct paths" }))];
       for (const f of flows) {
         if (!vmEgressPermitted(paths, f.proto, f.port)) {
@@ -47,7 +50,10 @@ export const [ntp, ntpDevtest] = stackPolicies({
       const sources = strings(at(time, "sources"));
       if (sources.length === 0) ctx.fail(vm.r, `${vm.boot.contractPath} time.sources`, "at least one time source", at(time, "sources"));
       const paths = vmPaths(m, vm);
-      if (!paths) return;
+      if (!paths) {
+        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
+        return;
+      }
       if (!vmEgressPermitted(paths, "udp", 123)) ctx.fail(vm.r, "egress", "outbound UDP 123 (NTP) allowed", raw("denied by the firewall rules that apply"));
       if (bool(at(time, "nts")) === true && !vmEgressPermitted(paths, "tcp", 4460)) {
         ctx.fail(vm.r, "egress", "outbound TCP 4460 (NTS key establishment) allowed", raw("denied by the firewall rules that apply"));
@@ -64,7 +70,10 @@ export const [metricsPrivate, metricsPrivateDevtest] = stackPolicies({
   check(m, ctx) {
     ctx.each(m.nodeVms(), (vm) => {
       const paths = vmPaths(m, vm);
-      if (!paths) return;
+      if (!paths) {
+        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
+        return;
+      }
       const posture = m.postureOf(vm.r);
       for (const port of m.ports(vm).metrics) {
         for (const path of paths) {
@@ -75,6 +84,29 @@ export const [metricsPrivate, metricsPrivateDevtest] = stackPolicies({
             ctx.fail(loc.subject, loc.path, `TCP ${port} (metrics of ${vm.r.name}) reachable from private or narrow scraper ranges only`, raw(f.text), { posture });
           }
         }
+      }
+    });
+  },
+});
+
+export const [metricsPort, metricsPortDevtest] = stackPolicies({
+  checklistId: "network.metrics-private",
+  aspect: "port",
+  description:
+    "One metrics port: every node's boot contract binds ZIPNET_METRICS and iroh on the ports the posture record names (network.metricsPort, network.irohPort), the ports its firewalls are judged against.",
+  levels: "split",
+  check(m, ctx) {
+    ctx.each(m.nodeVms(), (vm) => {
+      const rec = m.recordFor(vm);
+      if (!rec) return;
+      const boot = m.bootPorts(vm);
+      const rm = num(at(rec, "network", "metricsPort"));
+      const ri = num(at(rec, "network", "irohPort"));
+      if (rm !== undefined && boot.metrics !== undefined && boot.metrics !== rm) {
+        ctx.fail(vm.r, `${vm.boot.contractPath} env.ZIPNET_METRICS`, `port ${rm} (the posture record's network.metricsPort)`, raw(`port ${boot.metrics}`));
+      }
+      if (ri !== undefined && boot.iroh !== undefined && boot.iroh !== ri) {
+        ctx.fail(vm.r, `${vm.boot.contractPath} iroh.port`, `${ri} (the posture record's network.irohPort)`, boot.iroh);
       }
     });
   },

@@ -11,7 +11,7 @@
 import * as path from "node:path";
 import { CHECKLIST, type ChecklistItem } from "../../policies/contract/checklist";
 import { LABEL_NODE } from "../../policies/contract/labels";
-import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY } from "../../policies/contract/wire";
+import { INSTANCE_TYPE, SECRET_SIG, SECRET_SIG_KEY as SIG_KEY } from "../../policies/contract/wire";
 import { PROJECT_ROOT } from "../config/stackFile";
 import {
   AnalyzerCallError,
@@ -42,7 +42,13 @@ import { formatDeployChecks, runDeployChecks, type DeployCheckResult } from "../
 
 export type { AuditViolation } from "./crossInstance";
 
-export type ChecklistStatus = "pass" | "fail" | "attested" | "acknowledged" | "not-applicable";
+/**
+ * An item's status, from evidence: `pass` only when a check ran and found it right; `missing` for
+ * an attested or acknowledged item without its statement; `unjudged` when a check could not read
+ * what it needed (a value unknown during preview, an encrypted secret); `not-applicable` with its
+ * reason.
+ */
+export type ChecklistStatus = "pass" | "fail" | "missing" | "unjudged" | "attested" | "acknowledged" | "not-applicable";
 
 export interface ChecklistEntry {
   id: string;
@@ -360,6 +366,8 @@ function notApplicableReason(id: string, inst: InstanceFacts): string | undefine
   if (inst.posture === "devtest") {
     if (CLIENT_TDX_ITEMS.has(id) && list(tdx.clientMrtds).length === 0) return "devtest without client TDX (no client MR_TDs)";
     if (id === "identity.mrtd-published" && list(tdx.committeeMrtds).length === 0) return "devtest without committee MR_TDs";
+    if (id === "audit.broadcast-archive" && !isObject(inst.record?.archive)) return "devtest without a Broadcasts archive (required in production only)";
+    if (id === "audit.peer-registry" && !isObject(inst.record?.registry)) return "devtest without a signed PeerId registry (required in production only)";
   }
   return undefined;
 }
@@ -453,11 +461,19 @@ function checklistEntries(
     for (const v of mine.slice(0, MAX_VIOLATION_EVIDENCE)) evidence.push(`${v.level}: ${v.policy}: ${v.message}`);
     if (mine.length > MAX_VIOLATION_EVIDENCE) evidence.push(`... and ${mine.length - MAX_VIOLATION_EVIDENCE} more violation(s)`);
 
+    // A check that could not read what it needed said so ("can't run ... during preview").
+    const unjudged = mine.some((v) => v.message.startsWith("can't run policy"));
+    // A devtest twin's finding is what production would refuse: the item is not met, advisory or not.
+    const deviations = mine.filter((v) => v.policy.endsWith(":devtest") && !v.message.startsWith("can't run policy"));
+    const attestPart = item.how.includes("attest") || item.mechanism === "attest" || item.mechanism === "acknowledge";
     let status: ChecklistStatus;
-    if (mandatory.length) status = "fail";
-    else if (!applicable.length) status = "not-applicable";
-    else if (item.mechanism === "attest" && covered) status = "attested";
-    else if (item.mechanism === "acknowledge" && covered) status = "acknowledged";
+    if (!applicable.length) status = "not-applicable";
+    else if ((item.mechanism === "attest" || item.mechanism === "acknowledge") && !covered) status = "missing";
+    else if (mandatory.length) status = "fail";
+    else if (deviations.length) status = attestPart ? "missing" : "fail";
+    else if (unjudged) status = "unjudged";
+    else if (item.mechanism === "attest") status = "attested";
+    else if (item.mechanism === "acknowledge") status = "acknowledged";
     else status = "pass";
     return { id: item.id, status, evidence };
   });
@@ -498,6 +514,11 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
     let analyzed = 0;
     let retainChecked = 0;
     for (const { label, state } of checked) {
+      if (!liveResources(state).some((r) => r.type === INSTANCE_TYPE)) {
+        throw new AuditInputError(
+          `${label}: expected a state holding a zipnet instance (a ${INSTANCE_TYPE} resource, its posture record), found ${liveResources(state).length} resource(s) and none: nothing here can be judged`,
+        );
+      }
       const pending = state.deployment.pending_operations ?? [];
       if (pending.length) {
         notes.push(`${label}: ${pending.length} pending operation(s) of an interrupted update (${pending.map((p) => `${p.type} ${p.resource?.urn ?? "?"}`).join(", ")}): not judged; run \`pulumi refresh\` and export again`);
@@ -572,7 +593,9 @@ function noteFor(entry: ChecklistEntry): string {
     attested: /: attested /,
     acknowledged: /: acknowledged /,
     "not-applicable": /: not applicable /,
-    pass: /^(advisory: |audit: |.*: (no attestation|not acknowledged)$)/,
+    missing: /: (no attestation|not acknowledged)$|^advisory: .*:devtest: /,
+    unjudged: /can't run policy/,
+    pass: /^(advisory: |audit: )/,
   };
   return find(byStatus[entry.status]) ?? entry.evidence[0] ?? "";
 }

@@ -4,8 +4,9 @@
  * page that prints cleanly (no scripts, no external assets, print CSS). Pure: callers write files.
  */
 import { CHECKLIST } from "../../policies/contract/checklist";
+import type { ChecklistStatus } from "../offline/audit";
 
-export type ItemStatus = "pass" | "fail" | "attested" | "acknowledged" | "not-applicable";
+export type ItemStatus = ChecklistStatus;
 
 export interface ReportViolation {
   policy: string;
@@ -32,6 +33,9 @@ export interface ReportInput {
 const STATUS_LABEL: Record<ItemStatus, string> = {
   pass: "PASS",
   fail: "FAIL",
+  // Nothing confirmed these: an operator must not initial them as green.
+  missing: "MISSING",
+  unjudged: "NOT JUDGED",
   attested: "ATTESTED",
   acknowledged: "ACKNOWLEDGED",
   "not-applicable": "N/A",
@@ -123,7 +127,7 @@ export function renderHtml(input: ReportInput): string {
   .meta { margin: 0 0 1.5em; padding: 0; list-style: none; }
   .item { box-sizing: border-box; border: 1px solid #999; padding: 0.6em 0.8em; margin: 0 0 0.8em; break-inside: avoid; page-break-inside: avoid; }
   .status { float: right; font: bold 10pt sans-serif; padding: 0.1em 0.5em; border: 1px solid #333; }
-  .fail .status { background: #fdd; } .pass .status { background: #dfd; }
+  .fail .status, .missing .status, .unjudged .status { background: #fdd; } .pass .status { background: #dfd; }
   .attested .status, .acknowledged .status { background: #eef; }
   .how, .attestation { font-size: 9.5pt; color: #333; margin: 0.2em 0; }
   .violation { color: #900; }

@@ -15,7 +15,8 @@ import { PROJECT_ROOT, readStackConfig, stackFilePath } from "../../src/config/s
 import { parseInstanceConfig } from "../../src/config/validate";
 import type { InstanceConfig } from "../../src/config/schema";
 import type { RecordedResource } from "../../src/offline/engine/model";
-import { ALL_POLICIES, setClock, setErrorHook, type ZipnetPolicy } from "../../policies/pack";
+import { ALL_POLICIES, setClock, type ZipnetPolicy } from "../../policies/pack";
+import { CHECK_FAILED } from "../../policies/src/core/policy";
 
 // The framework's own proxy (internal module of @pulumi/policy).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -131,7 +132,7 @@ export interface Diagnostic {
 
 export interface RunResult {
   diagnostics: Diagnostic[];
-  /** Errors the policies swallowed (bugs: the pack never throws, but should not need to). */
+  /** Checks that failed (reported as violations "the check could not judge it"): bugs, or input the pack cannot read. */
   errors: Array<{ policy: string; error: unknown }>;
 }
 
@@ -175,8 +176,6 @@ function providerArg(plan: Plan, r: PlanResource) {
 export async function runPolicies(plan: Plan, opts: RunOptions = {}): Promise<RunResult> {
   const policies = opts.policies ?? ALL_POLICIES;
   const diagnostics: Diagnostic[] = [];
-  const errors: RunResult["errors"] = [];
-  setErrorHook((policy, error) => errors.push({ policy, error }));
   setClock(() => opts.now ?? FIXED_NOW);
   const inputs = plan.map((r) => {
     const provider = providerArg(plan, r);
@@ -237,9 +236,9 @@ export async function runPolicies(plan: Plan, opts: RunOptions = {}): Promise<Ru
       }
     }
   } finally {
-    setErrorHook();
     setClock();
   }
+  const errors = diagnostics.filter((d) => d.message.includes(`: ${CHECK_FAILED}: `)).map((d) => ({ policy: d.policy, error: new Error(d.message) }));
   return { diagnostics, errors };
 }
 
@@ -281,7 +280,7 @@ export function editBootContract(r: PlanResource, edit: (c: any) => void): void 
 /** Runs the policies of `id` over `plan` and returns that id's diagnostics at `level`; asserts nothing was swallowed. */
 export async function caught(plan: Plan, id: string, level: "mandatory" | "advisory" = "mandatory", opts: RunOptions = {}): Promise<Diagnostic[]> {
   const res = await runPolicies(plan, { policies: policiesOf(id), ...opts });
-  if (res.errors.length) throw new Error(`policies swallowed errors: ${res.errors.map((e) => `${e.policy}: ${(e.error as Error)?.stack ?? e.error}`).join("\n")}`);
+  if (res.errors.length) throw new Error(`checks failed: ${res.errors.map((e) => `${e.policy}: ${(e.error as Error)?.message ?? e.error}`).join("\n")}`);
   return forId(res, id, level);
 }
 

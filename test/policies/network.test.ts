@@ -1,6 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { addResource, byName, caught, editBootContract, loadPlan, record, remove } from "./harness";
 
+describe("the metrics port has one source: the posture record", () => {
+  it("a boot contract binding 9100 with a firewall admitting 9100, while the record says 9464: mandatory in production", async () => {
+    const plan = await loadPlan("acme.mainnet");
+    editBootContract(byName(plan, "c1-vm"), (c) => (c.env.ZIPNET_METRICS = "0.0.0.0:9100"));
+    byName(plan, "c1-fw-metrics").inputs.allows = [{ protocol: "tcp", ports: ["9100"] }];
+    const port = await caught(plan, "network.metrics-private");
+    expect(port.map((d) => `${d.policy}: ${d.message}`)).toContain(
+      "network.metrics-private:port: c1-vm: metadata.user-data env.ZIPNET_METRICS: expected port 9464 (the posture record's network.metricsPort), found port 9100",
+    );
+    // and the firewall admitting 9100 is an ingress leak: only the record's port is allowed
+    expect((await caught(plan, "committee.ingress")).map((d) => d.message)).toEqual([
+      "c1-fw-metrics: allows[0]: expected inbound only UDP 41641 (iroh) and TCP 9464 (metrics) to committee server c1-vm, found allow TCP 9100 from 203.0.113.10/32, 10.20.0.0/16 at priority 1000",
+    ]);
+  });
+});
+
 describe("network.egress-relays", () => {
   it("passes the unmutated plans", async () => {
     expect(await caught(await loadPlan("acme.mainnet"), "network.egress-relays")).toEqual([]);

@@ -40,14 +40,16 @@ export function labelProp(type: string): string {
   return type.startsWith("gcp:") ? "labels" : "tags";
 }
 
-export type TdxVerdict = { tdx: boolean | undefined; problems: Array<{ path: string; expected: string; found: unknown }> };
+export type TdxVerdict = { tdx: boolean | undefined; problems: Array<{ path: string; expected: string; found: unknown }>; unknown: string[] };
 
 /** Whether a VM is a TDX guest with the settings the checklist needs; problems list what is not. */
 export function tdxProblems(r: ResourceView): TdxVerdict {
   const p = r.props;
   const problems: TdxVerdict["problems"] = [];
+  const unknown: string[] = [];
   const need = (path: string, expected: string, found: unknown, ok: boolean) => {
-    if (!isUnknown(found) && !ok) problems.push({ path, expected, found });
+    if (isUnknown(found)) unknown.push(path);
+    else if (!ok) problems.push({ path, expected, found });
   };
   if (r.type === GCP_VM) {
     const type = at(p, "confidentialInstanceConfig", "confidentialInstanceType");
@@ -60,7 +62,7 @@ export function tdxProblems(r: ResourceView): TdxVerdict {
       const v = at(p, "shieldedInstanceConfig", k);
       need(`shieldedInstanceConfig.${k}`, "true", v, bool(v) === true);
     }
-    return { tdx: isUnknown(type) ? undefined : type === "TDX", problems };
+    return { tdx: isUnknown(type) ? undefined : type === "TDX", problems, unknown };
   }
   if (r.type === AZURE_VM) {
     const st = at(p, "securityProfile", "securityType");
@@ -74,9 +76,9 @@ export function tdxProblems(r: ResourceView): TdxVerdict {
     const enc = at(p, "storageProfile", "osDisk", "managedDisk", "securityProfile", "securityEncryptionType");
     need("storageProfile.osDisk.managedDisk.securityProfile.securityEncryptionType", `one of ${AZURE_ENCRYPTION_TYPES.join(", ")}`, enc, typeof enc === "string" && AZURE_ENCRYPTION_TYPES.includes(enc));
     const tdx = isUnknown(st) || isUnknown(size) ? undefined : st === "ConfidentialVM" && typeof size === "string" && AZURE_TDX_SIZE.test(size);
-    return { tdx, problems };
+    return { tdx, problems, unknown };
   }
-  if (r.type === AWS_VM) return { tdx: false, problems: [{ path: "type", expected: "a GCP or Azure TDX VM (AWS offers no Intel TDX guests)", found: "aws:ec2/instance:Instance" }] };
-  return { tdx: undefined, problems };
+  if (r.type === AWS_VM) return { tdx: false, problems: [{ path: "type", expected: "a GCP or Azure TDX VM (AWS offers no Intel TDX guests)", found: "aws:ec2/instance:Instance" }], unknown };
+  return { tdx: undefined, problems, unknown };
 }
 

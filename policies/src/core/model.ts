@@ -125,13 +125,10 @@ export class StackModel {
   constructor(raw: readonly (PolicyResource | RawResource)[]) {
     this.resources = [];
     for (const r of raw) {
-      try {
-        const view = "dependencies" in r ? viewOfPolicyResource(r as PolicyResource) : viewOf(r as RawResource);
-        this.resources.push(view);
-        this.byUrn.set(view.urn, view);
-      } catch {
-        // a resource we cannot read is skipped
-      }
+      // viewOf never throws on odd input; anything else is a failure the policy reports.
+      const view = "dependencies" in r ? viewOfPolicyResource(r as PolicyResource) : viewOf(r as RawResource);
+      this.resources.push(view);
+      this.byUrn.set(view.urn, view);
     }
     for (const r of this.resources) {
       if (r.type === ZIPNET_INSTANCE_TYPE) {
@@ -279,21 +276,25 @@ export class StackModel {
     this.lastIndex = last;
   }
 
-  /** The VM's iroh UDP port and metrics TCP port: its boot contract, else the instance record. */
+  /**
+   * The ports a node may admit: the instance record's (network.irohPort, network.metricsPort), the
+   * one source; the boot contract's only where the stack shows no record. A boot contract that
+   * disagrees with the record is reported by `bootPorts` below, never added to what is allowed.
+   */
   ports(vm?: Vm): { iroh: number[]; metrics: number[] } {
-    const iroh = new Set<number>();
-    const metrics = new Set<number>();
-    const env = vm ? bootEnv(vm.boot) : undefined;
-    const bi = num(at(vm?.boot.contract, "iroh", "port"));
-    if (bi !== undefined) iroh.add(bi);
-    const bm = bindPort(env?.ZIPNET_METRICS);
-    if (bm !== undefined) metrics.add(bm);
     const rec = this.recordFor(vm);
+    const boot = this.bootPorts(vm);
     const ri = num(at(rec, "network", "irohPort"));
     const rm = num(at(rec, "network", "metricsPort"));
-    if (ri !== undefined) iroh.add(ri);
-    if (rm !== undefined) metrics.add(rm);
-    return { iroh: [...iroh], metrics: [...metrics] };
+    const one = (r: number | undefined, b: number | undefined) => (r !== undefined ? [r] : b !== undefined ? [b] : []);
+    return { iroh: one(ri, boot.iroh), metrics: one(rm, boot.metrics) };
+  }
+
+  /** The ports the VM's boot contract binds: iroh.port and ZIPNET_METRICS. */
+  bootPorts(vm?: Vm): { iroh?: number; metrics?: number } {
+    const iroh = num(at(vm?.boot.contract, "iroh", "port"));
+    const metrics = bindPort(bootEnv(vm?.boot ?? { sources: [], unreadable: false })?.ZIPNET_METRICS);
+    return { ...(iroh !== undefined ? { iroh } : {}), ...(metrics !== undefined ? { metrics } : {}) };
   }
 
   /** The record of the VM's instance (or the stack's single record). */

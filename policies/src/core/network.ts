@@ -597,14 +597,11 @@ export function vmPaths(m: StackModel, vm: Vm): Path[] | undefined {
   return c.paths;
 }
 
+/** A crash here is not "cannot know": it propagates, and the policy reports it as a violation. */
 function computeVmPaths(m: StackModel, vm: Vm): Path[] | undefined {
-  try {
-    if (vm.cloud === "gcp") return gcpPaths(m, vm);
-    if (vm.cloud === "azure") return azurePaths(m, vm);
-    return awsPaths(m, vm);
-  } catch {
-    return undefined;
-  }
+  if (vm.cloud === "gcp") return gcpPaths(m, vm);
+  if (vm.cloud === "azure") return azurePaths(m, vm);
+  return awsPaths(m, vm);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
  *  - carries its checklist id and a wire name `<checklist id>[:<aspect>][:devtest]`,
  *  - is split by posture (production: mandatory; devtest: its advisory `:devtest` twin), or
  *    runs at one level for every posture,
- *  - never throws: any error inside a check (a TypeError on a missing property, the
- *    framework's UnknownValueError, ...) means "cannot judge this yet" and is swallowed,
+ *  - fails closed: an error inside a check (a TypeError on a missing property, a crash in the
+ *    firewall evaluator) is a violation at the check's level naming the policy, the resource and
+ *    the error; only values unknown during preview are skipped, and then the check says so
+ *    (`ctx.unknown`): the framework reports an advisory "can't run <policy> during preview",
  *  - reports messages shaped `<resource>: <property path>: expected <...>, found <...>`.
- * Pure: the policy SDK is imported for types only.
+ * The policy SDK's internals are reached only through ./sdk.
  */
 import type {
   EnforcementLevel,
@@ -20,9 +22,7 @@ import type {
 import { describe } from "./values";
 import { viewOfArgs, type Posture, type ResourceView } from "./resources";
 import { StackModel } from "./model";
-import { shareDeserialization } from "./framework";
-
-shareDeserialization();
+import { cannotJudgeYet, isFrameworkUnknown, proxyTarget, shareDeserialization } from "./sdk";
 
 export type { Posture };
 
@@ -35,7 +35,7 @@ export type ZipnetStackPolicy = StackValidationPolicy & ChecklistTagged & { kind
 export type ZipnetPolicy = ZipnetResourcePolicy | ZipnetStackPolicy;
 
 // ---------------------------------------------------------------------------------------------
-// Clock and error hook (both injectable for tests).
+// Clock (injectable for tests) and failures.
 
 let clock: () => Date = () => new Date();
 
@@ -44,21 +44,12 @@ export function setClock(fn?: () => Date): void {
   clock = fn ?? (() => new Date());
 }
 
-let errorHook: ((policy: string, error: unknown) => void) | undefined;
+/** The text of a check that failed: it is a violation, never a pass. */
+export const CHECK_FAILED = "the check could not judge it";
 
-/** Observes errors a check swallowed (tests assert there are none). */
-export function setErrorHook(fn?: (policy: string, error: unknown) => void): void {
-  errorHook = fn;
-}
-
-function swallow(policy: string, error: unknown): void {
-  const name = (error as { constructor?: { name?: string } })?.constructor?.name;
-  if (name === "UnknownValueError") return; // a value the framework cannot know yet: skip, as the framework does
-  try {
-    errorHook?.(policy, error);
-  } catch {
-    // the hook must not break the pack either
-  }
+function failure(subject: string, error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return `${subject}: ${CHECK_FAILED}: ${text.split("\n")[0]}`;
 }
 
 function safeConfig(get: (() => object) | undefined): Record<string, unknown> {
@@ -144,6 +135,8 @@ export interface ResourceContext {
   now: Date;
   /** Reports `<resource>: <path>: expected <expected>, found <found>`. */
   fail(path: string, expected: string, found: unknown, note?: string): void;
+  /** A value the check needs is unknown (preview, or an encrypted secret): it cannot judge it yet. */
+  unknown(path: string): void;
 }
 
 export interface ResourceDef extends BaseDef {
@@ -171,10 +164,13 @@ export function resourcePolicies(def: ResourceDef): ZipnetResourcePolicy[] {
   return scopesOf(def.levels).map((scope) => {
     const name = `${base}${scope.suffix ?? ""}`;
     const validateResource = (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
+      const unknowns: string[] = [];
+      let subject = String(args.name ?? args.urn ?? "resource");
       try {
         shareDeserialization();
         if (types && !types.has(normalizedType(args.type))) return;
         const r = viewOfArgs(args);
+        subject = r.name || subject;
         if (scope.posture !== "any" && r.posture !== scope.posture) return;
         const config = safeConfig(args.getConfig?.bind(args));
         const seen = new Set<string>();
@@ -188,11 +184,18 @@ export function resourcePolicies(def: ResourceDef): ZipnetResourcePolicy[] {
             seen.add(text);
             reportViolation(text);
           },
+          unknown(path) {
+            if (!unknowns.includes(path)) unknowns.push(path);
+          },
         };
         def.check(r, ctx);
       } catch (error) {
-        swallow(name, error);
+        if (isFrameworkUnknown(error)) throw error;
+        reportViolation(failure(subject, error));
+        return;
       }
+      // What it could not read: the framework reports "can't run <policy> during preview" (advisory).
+      if (unknowns.length) throw cannotJudgeYet(unknowns.map((p) => `${subject}.${p}`));
     };
     return {
       kind: "resource" as const,
@@ -218,8 +221,10 @@ export interface StackContext {
    * subject's posture in the model.
    */
   fail(subject: ResourceView | undefined, path: string, expected: string, found: unknown, opts?: { posture?: Posture; note?: string; urn?: string }): void;
-  /** Runs `fn`, swallowing (and reporting to the error hook) what it throws: one item's failure never hides the others. */
+  /** Runs `fn` per item; an item whose check throws is a violation naming it, and the others go on. */
   each<T>(items: Iterable<T>, fn: (item: T) => void): void;
+  /** A value the check needs is unknown: this subject cannot be judged yet (said once, advisory). */
+  unknown(subject: ResourceView | undefined, path: string): void;
 }
 
 // The framework hands every stack policy a fresh resource list, so a cache keyed by the list only
@@ -231,11 +236,7 @@ export interface StackContext {
 const models = new WeakMap<object, StackModel>();
 let last: { keys: unknown[]; model: StackModel } | undefined;
 
-function targetOf(v: unknown): unknown {
-  if (v === null || typeof v !== "object") return v;
-  const t = (v as Record<string, unknown>).__getSpecialProxyTarget;
-  return t !== null && typeof t === "object" ? t : v;
-}
+const targetOf = proxyTarget;
 
 /** Identity keys of a resource list: per resource its URN, property object and provider property object; undefined when not keyable. */
 function identityKeys(resources: StackValidationArgs["resources"]): unknown[] | undefined {
@@ -273,6 +274,15 @@ function modelOf(resources: StackValidationArgs["resources"]): StackModel {
   return m;
 }
 
+/** The resource an item of `ctx.each` stands for: a view, or a VM/record holding one as `r`. */
+function subjectOf(item: unknown): ResourceView | undefined {
+  if (item === null || typeof item !== "object") return undefined;
+  const o = item as Record<string, unknown>;
+  if (typeof o.urn === "string" && typeof o.name === "string") return o as unknown as ResourceView;
+  const r = o.r as Record<string, unknown> | undefined;
+  return r && typeof r.urn === "string" ? (r as unknown as ResourceView) : undefined;
+}
+
 export interface StackDef extends BaseDef {
   check(m: StackModel, ctx: StackContext): void;
 }
@@ -282,9 +292,12 @@ export function stackPolicies(def: StackDef): ZipnetStackPolicy[] {
   return scopesOf(def.levels).map((scope) => {
     const name = `${base}${scope.suffix ?? ""}`;
     const validateStack = (args: StackValidationArgs, reportViolation: ReportViolation): void => {
+      const unknowns: string[] = [];
+      let stackName = "stack";
       try {
         shareDeserialization();
         const m = modelOf(args.resources ?? []);
+        stackName = m.stackName();
         const config = safeConfig(args.getConfig?.bind(args));
         const seen = new Set<string>();
         const ctx: StackContext = {
@@ -305,15 +318,31 @@ export function stackPolicies(def: StackDef): ZipnetStackPolicy[] {
               try {
                 fn(item);
               } catch (error) {
-                swallow(name, error);
+                if (isFrameworkUnknown(error)) {
+                  unknowns.push(`${subjectOf(item)?.name ?? stackName}: ${(error as Error).message}`);
+                  continue;
+                }
+                const subject = subjectOf(item);
+                const text = failure(subject?.name ?? stackName, error);
+                if (subject?.urn) reportViolation(text, subject.urn);
+                else reportViolation(text);
               }
             }
+          },
+          unknown(subject, path) {
+            const posture = subject ? m.postureOf(subject) : m.defaultPosture();
+            if (scope.posture !== "any" && posture !== scope.posture) return;
+            const text = `${subject?.name ?? stackName}.${path}`;
+            if (!unknowns.includes(text)) unknowns.push(text);
           },
         };
         def.check(m, ctx);
       } catch (error) {
-        swallow(name, error);
+        if (isFrameworkUnknown(error)) throw error;
+        reportViolation(failure(stackName, error));
+        return;
       }
+      if (unknowns.length) throw cannotJudgeYet(unknowns);
     };
     return {
       kind: "stack" as const,

@@ -6,6 +6,7 @@
 import type { PolicyProviderResource, PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
 import { LABEL_INSTANCE, LABEL_NODE, LABEL_ONCALL, LABEL_POSTURE, LABEL_ROLE } from "../../contract/labels";
 import { UNKNOWN, isObject, isUnknown, obj, plain, type Unknown } from "./values";
+import { proxyTarget } from "./sdk";
 
 export type Posture = "production" | "devtest";
 export type Cloud = "gcp" | "azure" | "aws";
@@ -212,13 +213,7 @@ export function viewOf(raw: RawResource): ResourceView {
 // policy (no hits), callers that share one props object across policies (tests) build it once.
 const views = new WeakMap<object, { view: ResourceView; provider: unknown; protect: unknown; urn: string }>();
 
-function target(v: unknown): unknown {
-  try {
-    return v !== null && typeof v === "object" ? ((v as Record<string, unknown>).__getSpecialProxyTarget ?? v) : v;
-  } catch {
-    return v;
-  }
-}
+const target = proxyTarget;
 
 export function viewOfArgs(args: ResourceValidationArgs): ResourceView {
   let opts: RawResource["opts"];

@@ -10,6 +10,7 @@
 // Imports stay above their first use: TypeScript's CommonJS output (ts-node, tsc) keeps each
 // `require` where the import is written; esbuild/tsx hoists them and would hide the mistake.
 import { SECRET_SIG_KEY as SIG_KEY, SECRET_SIG, UNKNOWN_VALUE } from "../../contract/wire";
+import { proxyTarget } from "./sdk";
 
 /** A value that is not known yet (preview) or not visible (redacted secret). */
 export const UNKNOWN: unique symbol = Symbol.for("zipnet-posture.unknown");
@@ -29,19 +30,8 @@ export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
 
 export { SIG_KEY, SECRET_SIG };
 
-const PROXY_TARGET = "__getSpecialProxyTarget";
-
 /** The object behind the framework's unknown-checking proxy (or the value itself). */
-function unproxy(value: unknown): unknown {
-  if (value === null || typeof value !== "object") return value;
-  try {
-    const target = (value as Record<string, unknown>)[PROXY_TARGET];
-    if (target !== undefined && target !== null && typeof target === "object") return target;
-  } catch {
-    // Not the framework's proxy (or an exotic object): use it as is.
-  }
-  return value;
-}
+const unproxy = proxyTarget;
 
 /**
  * A deep plain copy of a property bag: unknown sentinels become `UNKNOWN`, secrets are
