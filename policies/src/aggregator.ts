@@ -10,6 +10,7 @@ import { AWS_VM, AZURE_VM, GCP_VM, instanceFromLabel, type ResourceView } from "
 import { accessOfRoles, grantingPolicies, nodeAccess } from "./core/vault";
 import { secretValues } from "./secrets";
 import { arr, at, bool, isUnknown, lastSegment, str, strings } from "./core/values";
+import { committeeSecretPath, nodeSecretPath } from "../contract/vault";
 
 function roleOf(r: ResourceView): string | undefined {
   return r.zipnet.role ?? str(bootOf(r).contract?.role);
@@ -61,7 +62,7 @@ export function checkAggregatorVault(m: StackModel, ctx: StackContext): void {
   ctx.each(m.vms.filter((v) => v.role === "aggregator"), (vm) => {
     const mount = m.mount(vm.instance);
     if (!mount) return;
-    const committeePath = `${mount}/data/committee`;
+    const committeePath = committeeSecretPath(mount);
     const posture = m.postureOf(vm.r);
     const access = nodeAccess(m, vm);
     if (access) {
@@ -173,7 +174,7 @@ export const [ownIdentity, ownIdentityDevtest] = stackPolicies({
       }
       const mount = m.mount(vm.instance);
       if (!mount || !vm.node) return;
-      const own = `${mount}/data/nodes/${vm.node}`;
+      const own = nodeSecretPath(mount, vm.node);
       const secrets = arr(at(vm.boot.contract, "vault", "secrets")) ?? [];
       const i = secrets.findIndex((s) => at(s, "env") === "ZIPNET_SECRET_FILE");
       const path = i >= 0 ? at(secrets[i], "path") : undefined;

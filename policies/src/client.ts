@@ -1,5 +1,5 @@
 /** client.*: the committee's Tdx validator admits the published client MR_TDs. */
-import { MRTD_HEX, recordOfView } from "./core/checks";
+import { isMrtd, recordOfView } from "./core/checks";
 import { resourcePolicies } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE } from "./core/resources";
 import { arr, at, isUnknown } from "./core/values";
@@ -18,7 +18,7 @@ export const [mrtdAllowlist, mrtdAllowlistDevtest] = resourcePolicies({
     const mrtds = arr(list) ?? [];
     if (ctx.posture === "production" && mrtds.length === 0) ctx.fail("tdx.clientMrtds", "at least one published client MR_TD (96 hex characters)", list ?? []);
     mrtds.forEach((x, i) => {
-      if (!isUnknown(x) && !(typeof x === "string" && MRTD_HEX.test(x))) ctx.fail(`tdx.clientMrtds[${i}]`, "96 hex characters (a 48-byte MR_TD)", x);
+      if (!isUnknown(x) && !(typeof x === "string" && isMrtd(x))) ctx.fail(`tdx.clientMrtds[${i}]`, "96 hex characters (a 48-byte MR_TD)", x);
     });
   },
 });

@@ -10,6 +10,9 @@ import { AWS_VM, AZURE_VM, GCP_VM, type ResourceView } from "./core/resources";
 import { grantingPolicies, grants, nodeAccess, vmRoleName } from "./core/vault";
 import { secretValues } from "./secrets";
 import { arr, at, bool, isObject, isUnknown, lastSegment, num, obj, str, strings } from "./core/values";
+import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../contract/labels";
+import { AWS_KEY, AZURE_KEY, DISK_TYPES, GCP_KEY, SNAPSHOT_TYPES } from "../contract/types";
+import { nodeSecretPath } from "../contract/vault";
 
 // ---------------------------------------------------------------------------------------------
 // committee.fault-domains
@@ -219,7 +222,7 @@ export function checkNodeSecrets(m: StackModel, ctx: StackContext, role: "commit
     if (!vm.node) return;
     const mount = m.mount(vm.instance);
     if (!mount) return;
-    const own = `${mount}/data/nodes/${vm.node}`;
+    const own = nodeSecretPath(mount, vm.node);
     const { path, index } = bootSecretPath(vm, "ZIPNET_SECRET_FILE");
     if (path !== undefined) {
       if (path !== own) ctx.fail(vm.r, `${vm.boot.contractPath} vault.secrets[${index}].path`, `the node's own secret ${own}`, path);
@@ -246,7 +249,7 @@ export function checkNodeSecrets(m: StackModel, ctx: StackContext, role: "commit
     }
     const others = [...allNodeIds.filter((id) => id !== vm.node), `${vm.node}-other`, "other-node"];
     for (const id of others) {
-      const path = `${mount}/data/nodes/${id}`;
+      const path = nodeSecretPath(mount, id);
       for (const res of grantingPolicies(access, path, "read")) {
         ctx.fail(res, "policy", `read on no other node's secret (node ${vm.node} must not read ${path})`, raw(`read granted on ${path}`), { posture: m.postureOf(vm.r) });
       }
@@ -321,14 +324,8 @@ export const [ingress, ingressDevtest] = stackPolicies({
 // ---------------------------------------------------------------------------------------------
 // committee.disk-wipe
 
-const GCP_KEY = "gcp:kms/cryptoKey:CryptoKey";
-const AWS_KEY = "aws:kms/key:Key";
-const AZURE_KEY = "azure-native:keyvault:Key";
-const DISK_TYPES = ["gcp:compute/disk:Disk", "gcp:compute/regionDisk:RegionDisk", "azure-native:compute:Disk", "aws:ebs/volume:Volume"];
-const SNAPSHOT_TYPES = [
-  "gcp:compute/snapshot:Snapshot", "gcp:compute/image:Image", "gcp:compute/machineImage:MachineImage", "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment",
-  "azure-native:compute:Snapshot", "azure-native:compute:Image", "aws:ebs/snapshot:Snapshot", "aws:ec2/amiFromInstance:AmiFromInstance",
-];
+const DISKS: readonly string[] = DISK_TYPES;
+const SNAPSHOTS: readonly string[] = SNAPSHOT_TYPES;
 /** The longest crypto-shredding delay accepted (days): GCP destroyScheduledDuration, AWS deletionWindowInDays. */
 export const MAX_KEY_DESTROY_DAYS = 7;
 
@@ -413,11 +410,11 @@ function vmDiskProblems(r: ResourceView): Array<{ path: string; expected: string
 /** DLM / Backup selections naming committee resources by tag. */
 function targetsCommitteeTags(tags: Record<string, any> | undefined, committeeNodes: string[]): boolean {
   if (!tags) return false;
-  const role = tags["zipnet-role"];
+  const role = tags[LABEL_ROLE];
   if (role !== undefined) return role === "committee";
-  const node = tags["zipnet-node"];
+  const node = tags[LABEL_NODE];
   if (node !== undefined) return committeeNodes.length === 0 || committeeNodes.includes(node);
-  return tags["zipnet-instance"] !== undefined || tags["zipnet-posture"] !== undefined;
+  return tags[LABEL_INSTANCE] !== undefined || tags[LABEL_POSTURE] !== undefined;
 }
 
 function backupTags(r: ResourceView): Record<string, any> | undefined {
@@ -456,7 +453,7 @@ export const [diskWipe, diskWipeDevtest] = resourcePolicies({
       for (const p of keyProblems(r)) ctx.fail(p.path, p.expected, p.found);
       return;
     }
-    if (DISK_TYPES.includes(r.type)) {
+    if (DISKS.includes(r.type)) {
       if (r.protect) ctx.fail("protect", "false (a committee disk is destroyed with its node)", true);
       return;
     }
@@ -464,7 +461,7 @@ export const [diskWipe, diskWipeDevtest] = resourcePolicies({
       if (r.props.snapshotSchedulePolicy !== undefined) ctx.fail("snapshotSchedulePolicy", "no snapshot schedule for committee disks", r.props.snapshotSchedulePolicy);
       return;
     }
-    if (SNAPSHOT_TYPES.includes(r.type) || r.type === "azure-native:recoveryservices:ProtectedItem") {
+    if (SNAPSHOTS.includes(r.type) || r.type === "azure-native:recoveryservices:ProtectedItem") {
       ctx.fail("type", "no snapshot, image or backup of a committee server's disks", r.type);
     }
   },
@@ -488,7 +485,7 @@ export const [diskWipeStack, diskWipeStackDevtest] = stackPolicies({
     ctx.each(m.ofType("gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment"), (att) => {
       const disk = att.props.disk;
       const vm = isCommitteeVm(disk) ?? committee.find((v) => typeof disk === "string" && (lastSegment(disk) === v.r.props.name || lastSegment(disk) === v.r.name));
-      const d = m.resolve(disk, DISK_TYPES);
+      const d = m.resolve(disk, DISKS);
       if (vm || d?.zipnet.role === "committee") {
         const policy = m.resolve(att.props.name, ["gcp:compute/resourcePolicy:ResourcePolicy"]);
         if (!policy || policy.props.snapshotSchedulePolicy !== undefined) {

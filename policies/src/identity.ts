@@ -4,7 +4,7 @@
  */
 import { LABEL_INSTANCE } from "../contract/labels";
 import { bootEnv, bootOf } from "./core/boot";
-import { MRTD_HEX, isValidInstanceName, labelProp, recordOfView, LABEL_VALUE } from "./core/checks";
+import { isMrtd, isValidInstanceName, labelProp, recordOfView, LABEL_VALUE } from "./core/checks";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
 import {
   AWS_VM, AZURE_VM, GCP_VM, VM_TYPES, ZIPNET_INSTANCE_TYPE, instanceFromLabel, isZipnetResource, sameInstance,
@@ -145,7 +145,7 @@ export const [mrtdPublished, mrtdPublishedDevtest] = resourcePolicies({
       ctx.fail("tdx.committeeMrtds", "at least one committee MR_TD (96 hex characters) in production", list ?? []);
     }
     mrtds.forEach((x, i) => {
-      if (!isUnknown(x) && !(typeof x === "string" && MRTD_HEX.test(x))) ctx.fail(`tdx.committeeMrtds[${i}]`, "96 hex characters (a 48-byte MR_TD)", x);
+      if (!isUnknown(x) && !(typeof x === "string" && isMrtd(x))) ctx.fail(`tdx.committeeMrtds[${i}]`, "96 hex characters (a 48-byte MR_TD)", x);
     });
   },
 });

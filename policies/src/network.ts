@@ -2,16 +2,17 @@
  * network.*: egress to iroh relays, NTP configured and reachable, metrics never public.
  */
 import { isPublicSource } from "../contract/cidr";
+import { HTTPS_PORT, NTP_PORT, NTS_KE_PORT, RELAY_QUIC_PORT } from "../contract/ports";
 import { recordOfView } from "./core/checks";
 import { publicAdmits, ruleLocation, vmEgressPermitted, vmPaths } from "./core/network";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE } from "./core/resources";
 import { arr, at, bool, isUnknown, num, strings } from "./core/values";
 
-/** iroh relays: QUIC address discovery on UDP 7842, relay traffic on TCP 443. */
+/** iroh relays: QUIC address discovery over UDP, relay traffic over HTTPS. */
 export const RELAY_FLOWS: Array<{ proto: string; port: number; what: string }> = [
-  { proto: "udp", port: 7842, what: "iroh relay QUIC address discovery" },
-  { proto: "tcp", port: 443, what: "iroh relays (HTTPS)" },
+  { proto: "udp", port: RELAY_QUIC_PORT, what: "iroh relay QUIC address discovery" },
+  { proto: "tcp", port: HTTPS_PORT, what: "iroh relays (HTTPS)" },
 ];
 
 export const [egressRelays, egressRelaysDevtest] = stackPolicies({
@@ -54,9 +55,9 @@ export const [ntp, ntpDevtest] = stackPolicies({
         ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
         return;
       }
-      if (!vmEgressPermitted(paths, "udp", 123)) ctx.fail(vm.r, "egress", "outbound UDP 123 (NTP) allowed", raw("denied by the firewall rules that apply"));
-      if (bool(at(time, "nts")) === true && !vmEgressPermitted(paths, "tcp", 4460)) {
-        ctx.fail(vm.r, "egress", "outbound TCP 4460 (NTS key establishment) allowed", raw("denied by the firewall rules that apply"));
+      if (!vmEgressPermitted(paths, "udp", NTP_PORT)) ctx.fail(vm.r, "egress", `outbound UDP ${NTP_PORT} (NTP) allowed`, raw("denied by the firewall rules that apply"));
+      if (bool(at(time, "nts")) === true && !vmEgressPermitted(paths, "tcp", NTS_KE_PORT)) {
+        ctx.fail(vm.r, "egress", `outbound TCP ${NTS_KE_PORT} (NTS key establishment) allowed`, raw("denied by the firewall rules that apply"));
       }
     });
   },

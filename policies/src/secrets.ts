@@ -7,6 +7,7 @@ import { ageDays, parseDate, recordOfView } from "./core/checks";
 import { NOW_CONFIG, raw, resourcePolicies, stackPolicies } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE, packageOfType, type ResourceView } from "./core/resources";
 import { at, decodeBase64Text, isObject, isUnknown, parseJson, str, walkStrings } from "./core/values";
+import { COMMITTEE_KEY } from "../contract/vault";
 
 /** A key naming the secret itself (not its `_FILE` form). */
 const SECRET_KEY = /^zipnet[-_](committee[-_])?secret$/i;
@@ -96,7 +97,7 @@ export const [committeeValueLeak, committeeValueLeakDevtest] = stackPolicies({
 
 function isCommitteeSecret(r: ResourceView): boolean {
   const name = r.props.name;
-  return typeof name === "string" && (name === "committee" || name.endsWith("/committee"));
+  return typeof name === "string" && (name === COMMITTEE_KEY || name.endsWith(`/${COMMITTEE_KEY}`));
 }
 
 export const [committeeUnique, committeeUniqueDevtest] = stackPolicies({

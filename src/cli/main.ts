@@ -25,6 +25,7 @@ import { ConfigError } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
 import { INSTANCE_TYPE } from "../../policies/contract/wire";
+import { postureRecordOf } from "../../policies/contract/record";
 import type { StateFile } from "../offline/stateFile";
 import { KeyFileError, reportInput, writePlanRecord, writeReport, type RecordFacts } from "./deployRecord";
 import { AuditInputError, DEFAULT_PACK_DIR, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
@@ -123,7 +124,7 @@ interface AuditOptions {
 /** The posture record a state carries (the ZipnetInstance component's inputs). */
 function recordFacts(state: StateFile, fallbackName: string): RecordFacts {
   const record = state.deployment.resources.find((r) => r.type === INSTANCE_TYPE);
-  const facts = (record?.inputs ?? record?.outputs ?? {}) as Partial<RecordFacts>;
+  const facts = (postureRecordOf(record?.inputs) ?? postureRecordOf(record?.outputs) ?? {}) as Partial<RecordFacts>;
   return {
     name: typeof facts.name === "string" ? facts.name : fallbackName,
     posture: typeof facts.posture === "string" ? facts.posture : "unknown (no posture record)",

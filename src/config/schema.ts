@@ -10,11 +10,11 @@ import { isValidCidr } from "../../policies/contract/cidr";
 
 export const CONFIG_KEY = "zipnet-infra:instance";
 
-/** Lowercase DNS-like labels, at least one dot: `acme.mainnet`. */
-export const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+import { INSTANCE_NAME, INSTANCE_NAME_MAX, MRTD_HEX } from "../../policies/contract/patterns";
+
+export { INSTANCE_NAME, MRTD_HEX };
 /** Node ids become parts of cloud resource names (GCP service accounts allow 30 chars in all). */
 export const NODE_ID = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
-export const MRTD_HEX = /^[0-9a-f]{96}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const CLOUDS = ["gcp", "azure", "aws"] as const;
@@ -88,7 +88,7 @@ export const instanceSchema = z.strictObject({
   /** ZIPNET_INSTANCE: lowercase dot-separated labels, e.g. `acme.mainnet`. */
   name: z
     .string()
-    .max(63, "expected at most 63 characters (it becomes a GCP label value)")
+    .max(INSTANCE_NAME_MAX, `expected at most ${INSTANCE_NAME_MAX} characters (it becomes a GCP label value)`)
     .regex(INSTANCE_NAME, "expected lowercase dot-separated labels with at least one dot, e.g. acme.mainnet"),
   /** `production` (TDX-gated) or `devtest` (TDX may be disabled). */
   posture: z.enum(POSTURES, { message: "expected production or devtest" }),

@@ -18,6 +18,7 @@ import type { KeyObject } from "node:crypto";
 import type { Cloud, InstanceConfig, NodeRole, Posture } from "../config/schema";
 import { instanceNodes } from "../config/validate";
 import { KeyFormatError, canonicalJson, decodeSignature, loadPublicKey, sign, verify } from "./ed25519";
+import { MRTD_HEX } from "../../policies/contract/patterns";
 
 export const PUBLICATION_SCHEMA = "zipnet-publication/v1";
 
@@ -87,7 +88,7 @@ export function signPublication(pub: Publication, privateKey: KeyObject | string
   return { json, signature: sign(json, privateKey) };
 }
 
-const MRTD = /^[0-9a-f]{96}$/;
+const MRTD = MRTD_HEX;
 const isString = (v: unknown): v is string => typeof v === "string";
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 

@@ -21,9 +21,11 @@ export interface FirewallRule {
   description: string;
 }
 
+import { HTTPS_PORT, NTS_KE_PORT, RELAY_QUIC_PORT } from "../../policies/contract/ports";
+
 export const ANY_IPV4 = "0.0.0.0/0";
 export const ANY_IPV6 = "::/0";
-export const NTS_KE_PORT = 4460;
+export { NTS_KE_PORT };
 
 /** The TCP port of the Vault address (443 when the URL has none). */
 export function vaultPort(address: string): number {
@@ -36,12 +38,12 @@ export function firewallRules(config: Pick<InstanceConfig, "network" | "vault">)
   const rules: FirewallRule[] = [
     { name: "iroh", direction: "ingress", protocol: "udp", fromPort: irohPort, toPort: irohPort, cidrs: [ANY_IPV4, ANY_IPV6], description: "iroh QUIC (pinned UDP port), from anywhere" },
     { name: "metrics", direction: "ingress", protocol: "tcp", fromPort: metricsPort, toPort: metricsPort, cidrs: [...metricsSources], description: "Prometheus scrape, from the configured scrapers only" },
-    { name: "udp-out", direction: "egress", protocol: "udp", fromPort: 1, toPort: 65535, cidrs: [ANY_IPV4, ANY_IPV6], description: "iroh direct paths and relays (QUIC address discovery 7842), NTP 123" },
-    { name: "https-out", direction: "egress", protocol: "tcp", fromPort: 443, toPort: 443, cidrs: [ANY_IPV4, ANY_IPV6], description: "iroh relays over HTTPS, Vault" },
+    { name: "udp-out", direction: "egress", protocol: "udp", fromPort: 1, toPort: 65535, cidrs: [ANY_IPV4, ANY_IPV6], description: `iroh direct paths and relays (QUIC address discovery ${RELAY_QUIC_PORT}), NTP` },
+    { name: "https-out", direction: "egress", protocol: "tcp", fromPort: HTTPS_PORT, toPort: HTTPS_PORT, cidrs: [ANY_IPV4, ANY_IPV6], description: "iroh relays over HTTPS, Vault" },
     { name: "nts-out", direction: "egress", protocol: "tcp", fromPort: NTS_KE_PORT, toPort: NTS_KE_PORT, cidrs: [ANY_IPV4, ANY_IPV6], description: "NTS key establishment for authenticated time" },
   ];
   const vault = vaultPort(config.vault.address);
-  if (vault !== 443) {
+  if (vault !== HTTPS_PORT) {
     rules.push({ name: "vault-out", direction: "egress", protocol: "tcp", fromPort: vault, toPort: vault, cidrs: [ANY_IPV4, ANY_IPV6], description: "Vault API (secrets are fetched at boot)" });
   }
   return rules;

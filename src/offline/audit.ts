@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { CHECKLIST, type ChecklistItem } from "../../policies/contract/checklist";
 import { LABEL_NODE } from "../../policies/contract/labels";
 import { INSTANCE_TYPE, SECRET_SIG, SECRET_SIG_KEY as SIG_KEY } from "../../policies/contract/wire";
+import { NODE_SECRET_HOLDERS } from "../../policies/contract/types";
 import { PROJECT_ROOT } from "../config/stackFile";
 import {
   AnalyzerCallError,
@@ -27,7 +28,6 @@ import {
 import {
   crossInstanceViolations,
   instanceFacts,
-  isVmType,
   propsOf,
   providerOf,
   stackOfUrn,
@@ -89,23 +89,6 @@ export const DEFAULT_PACK_DIR = path.join(PROJECT_ROOT, "policies");
 export class AuditInputError extends Error {}
 
 const NODE_COMPONENT_PREFIX = "zipnet:node:";
-
-/** Resource types whose survival keeps a node's secrets: VMs, disks, snapshots, disk keys. */
-const NODE_SECRET_HOLDERS = new Set([
-  "gcp:compute/disk:Disk",
-  "gcp:compute/regionDisk:RegionDisk",
-  "gcp:compute/snapshot:Snapshot",
-  "gcp:compute/image:Image",
-  "gcp:kms/cryptoKey:CryptoKey",
-  "azure-native:compute:Disk",
-  "azure-native:compute:Snapshot",
-  "azure-native:keyvault:Key",
-  "azure:compute/managedDisk:ManagedDisk",
-  "azure:keyvault/key:Key",
-  "aws:ebs/volume:Volume",
-  "aws:ebs/snapshot:Snapshot",
-  "aws:kms/key:Key",
-]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -210,7 +193,7 @@ export function retainedNodeResources(resources: StateResource[]): AuditViolatio
   };
   const out: AuditViolation[] = [];
   for (const r of resources) {
-    if (!r.retainOnDelete || !(isVmType(r.type) || NODE_SECRET_HOLDERS.has(r.type))) continue;
+    if (!r.retainOnDelete || !(NODE_SECRET_HOLDERS.has(r.type))) continue;
     const node = nodeOf(r);
     if (!node) continue;
     out.push({
@@ -538,7 +521,7 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
       analyzed += res.analyzed;
       violations.push(...res.violations);
       violations.push(...retainedNodeResources(resources));
-      retainChecked += resources.filter((r) => isVmType(r.type) || NODE_SECRET_HOLDERS.has(r.type)).length;
+      retainChecked += resources.filter((r) => NODE_SECRET_HOLDERS.has(r.type)).length;
     }
     violations.push(...crossInstanceViolations(facts));
     const clean = sortViolations(violations).map((v) => ({ ...v, message: scrub(v.message) }));

@@ -12,6 +12,8 @@
  */
 import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../../policies/contract/labels";
 import { INSTANCE_TYPE } from "../../policies/contract/wire";
+import { isVmType } from "../../policies/contract/types";
+import { postureRecordOf } from "../../policies/contract/record";
 import type { StateResource } from "./stateFile";
 
 
@@ -106,18 +108,7 @@ export function stackOfUrn(urn: string): { stack: string; project: string } {
   return m ? { stack: m[1], project: m[2] } : { stack: "", project: "" };
 }
 
-const VM_TYPES = new Set([
-  "gcp:compute/instance:Instance",
-  "gcp:compute/instanceFromTemplate:InstanceFromTemplate",
-  "azure-native:compute:VirtualMachine",
-  "azure:compute/linuxVirtualMachine:LinuxVirtualMachine",
-  "azure:compute/virtualMachine:VirtualMachine",
-  "aws:ec2/instance:Instance",
-]);
-
-export function isVmType(type: string): boolean {
-  return VM_TYPES.has(type);
-}
+export { isVmType };
 
 function vmDomain(r: StateResource, byUrn: Map<string, StateResource>): FaultDomain | undefined {
   const props = propsOf(r);
@@ -166,7 +157,7 @@ function normAddress(s: string): string {
 export function instanceFacts(label: string, resources: StateResource[]): InstanceFacts {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const instance = resources.find((r) => r.type === INSTANCE_TYPE);
-  const record = instance ? propsOf(instance) : undefined;
+  const record = instance ? (postureRecordOf(instance.inputs) ?? postureRecordOf(instance.outputs)) : undefined;
   const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const firstUrn = resources[0]?.urn ?? "";
 

@@ -3,26 +3,16 @@
  * the config, shared by the secret scopes, the boot contract and the tests.
  */
 import type { InstanceConfig, InstanceNode } from "../config/schema";
+import { COMMITTEE_KEY, auditDevicePath, committeeSecretPath, dataPath, defaultMount, nodeKey, nodeSecretPath, scopedName as scoped } from "../../policies/contract/vault";
 
-/** KV v2 key of ZIPNET_COMMITTEE_SECRET. */
-export const COMMITTEE_KEY = "committee";
+export { COMMITTEE_KEY, dataPath, nodeKey };
 
 /**
  * The instance's KV v2 mount: configured, or `zipnet/<instance name>`. The instance name is
  * kept verbatim so two instances can never derive the same mount.
  */
 export function mountPath(config: Pick<InstanceConfig, "name" | "vault">): string {
-  return config.vault.mount ?? `zipnet/${config.name}`;
-}
-
-/** KV v2 key of a node's ZIPNET_SECRET. */
-export function nodeKey(nodeId: string): string {
-  return `nodes/${nodeId}`;
-}
-
-/** API path a read of a KV v2 key goes to. */
-export function dataPath(mount: string, key: string): string {
-  return `${mount}/data/${key}`;
+  return config.vault.mount ?? defaultMount(config.name);
 }
 
 /**
@@ -31,7 +21,7 @@ export function dataPath(mount: string, key: string): string {
  * (instance, node) pairs share a name.
  */
 export function scopedName(config: Pick<InstanceConfig, "name">, nodeId: string): string {
-  return `zipnet.${config.name}.${nodeId}`;
+  return scoped(config.name, nodeId);
 }
 
 export function policyName(config: Pick<InstanceConfig, "name">, nodeId: string): string {
@@ -44,14 +34,14 @@ export function roleName(config: Pick<InstanceConfig, "name">, nodeId: string): 
 
 /** The instance's audit device path (managed audit devices). */
 export function auditPath(config: Pick<InstanceConfig, "name">): string {
-  return `zipnet.${config.name}`;
+  return auditDevicePath(config.name);
 }
 
 /** The secret paths a node reads at boot, by the zipnet `*_FILE` variable they feed. */
 export function nodeSecretPaths(config: Pick<InstanceConfig, "name" | "vault">, node: Pick<InstanceNode, "id" | "role">): Record<string, string> {
   const mount = mountPath(config);
-  const paths: Record<string, string> = { ZIPNET_SECRET_FILE: dataPath(mount, nodeKey(node.id)) };
-  if (node.role === "committee") paths.ZIPNET_COMMITTEE_SECRET_FILE = dataPath(mount, COMMITTEE_KEY);
+  const paths: Record<string, string> = { ZIPNET_SECRET_FILE: nodeSecretPath(mount, node.id) };
+  if (node.role === "committee") paths.ZIPNET_COMMITTEE_SECRET_FILE = committeeSecretPath(mount);
   return paths;
 }
 

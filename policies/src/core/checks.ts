@@ -1,19 +1,16 @@
 /** Shared predicates of several policy areas: TDX settings, instance-name grammar, dates, MR_TDs. */
 import { AWS_VM, AZURE_VM, GCP_VM, ZIPNET_INSTANCE_TYPE, recordOf, type ResourceView } from "./resources";
 import { at, bool, isUnknown, lastSegment } from "./values";
+import { isMrtd } from "../../contract/patterns";
 
-/** ZIPNET_INSTANCE grammar: lowercase DNS-like labels, at least one dot (src/config/schema.ts). */
-export const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+export { isValidInstanceName } from "../../contract/patterns";
 /** A label value: GCP allows [a-z0-9_-] only (the instance name with . -> _); other clouds may keep the dots. */
 export const LABEL_VALUE = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-export const MRTD_HEX = /^[0-9a-fA-F]{96}$/;
+export { isMrtd };
 /** Azure TDX sizes: DCesv6, DCedsv6, ECesv6, ECedsv6. */
 export const AZURE_TDX_SIZE = /^Standard_[DE]C\d+e(d)?s_v6$/i;
 export const AZURE_ENCRYPTION_TYPES = ["DiskWithVMGuestState", "VMGuestStateOnly", "NonPersistedTPM"];
 
-export function isValidInstanceName(name: string): boolean {
-  return name.length <= 63 && INSTANCE_NAME.test(name);
-}
 
 /** The record of a ZipnetInstance view, or undefined for other resources. */
 export function recordOfView(r: ResourceView): Record<string, any> | undefined {

@@ -15,11 +15,7 @@ import { INSTANCE_TYPE as ZIPNET_INSTANCE_TYPE } from "../../contract/wire";
 
 export { ZIPNET_INSTANCE_TYPE };
 
-/** Type tokens of the VMs the pack judges. */
-export const GCP_VM = "gcp:compute/instance:Instance";
-export const AZURE_VM = "azure-native:compute:VirtualMachine";
-export const AWS_VM = "aws:ec2/instance:Instance";
-export const VM_TYPES = [GCP_VM, AZURE_VM, AWS_VM] as const;
+export { AWS_VM, AZURE_VM, GCP_VM, VM_TYPES } from "../../contract/types";
 
 /** `azure-native:compute/v20240301:VirtualMachine` -> `azure-native:compute:VirtualMachine`. */
 export function normalizeType(type: string): string {
@@ -148,13 +144,9 @@ function normalizePosture(v: unknown): Posture | undefined {
   return v.trim().toLowerCase() === "devtest" ? "devtest" : "production";
 }
 
-/** The posture record a component's props carry: inputs are the record; outputs may nest it. */
-export function recordOf(props: Record<string, any> | undefined): Record<string, any> | undefined {
-  if (!isObject(props)) return undefined;
-  if (isObject(props.postureRecord)) return props.postureRecord;
-  if (props.name !== undefined && (props.posture !== undefined || props.nodes !== undefined)) return props;
-  return undefined;
-}
+/** The posture record a component's props carry (contract/record.ts). */
+import { postureRecordOf as recordOf } from "../../contract/record";
+export { recordOf };
 
 function providerView(p: PolicyProviderResource | undefined): ProviderView | undefined {
   if (!p) return undefined;

@@ -3,6 +3,7 @@
  * with, that role's token policies, and those policies parsed with the ACL evaluator.
  */
 import { can, parsePolicyHcl, type VaultPolicy } from "../../lib/vaultAcl";
+import { scopedName } from "../../contract/vault";
 import type { StackModel, Vm } from "./model";
 import type { ResourceView } from "./resources";
 import { at, isUnknown, str, strings } from "./values";
@@ -21,9 +22,9 @@ export interface NodeAccess {
   unknown: boolean;
 }
 
-/** The conventional auth role / policy name of a node: `zipnet-<instance with . -> ->-<node>`. */
+/** A node's auth role / policy name when its boot contract does not say (the program's naming). */
 export function conventionalName(instance: string | undefined, node: string | undefined): string | undefined {
-  return instance && node ? `zipnet-${instance.replace(/\./g, "-")}-${node}` : undefined;
+  return instance && node ? scopedName(instance, node) : undefined;
 }
 
 export function vmRoleName(vm: Vm): string | undefined {
