@@ -4,7 +4,7 @@
  */
 import { bootOf } from "./core/boot";
 import { type StackModel, type Vm } from "./core/model";
-import { anyAdmits, ruleLocation, vmPaths } from "./core/network";
+import { anyAdmits, ruleLocation, judgedPaths } from "./core/network";
 import { raw, resourcePolicies, stackPolicies, type StackContext } from "./core/policy";
 import { AWS_VM, AZURE_VM, GCP_VM, instanceFromLabel, type ResourceView } from "./core/resources";
 import { accessOfRoles, grantingPolicies, nodeAccess } from "./core/vault";
@@ -138,11 +138,8 @@ export const [hardenedIngress] = stackPolicies({
   levels: "advisory",
   check(m, ctx) {
     ctx.each(m.vms.filter((v) => v.role === "aggregator"), (vm) => {
-      const paths = vmPaths(m, vm);
-      if (!paths) {
-        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
-        return;
-      }
+      const paths = judgedPaths(m, vm, ctx);
+      if (!paths) return;
       for (const path of paths) {
         for (const [port, what] of [[22, "SSH"], [3389, "RDP"]] as const) {
           const per = path.map((l) => anyAdmits(l, "tcp", port));

@@ -4,7 +4,7 @@
 import { bootEnv, bootOf } from "./core/boot";
 import { tdxProblems } from "./core/checks";
 import { type StackModel, type Vm, normalizeRegion } from "./core/model";
-import { ingressLeaks, ruleLocation, vmPaths } from "./core/network";
+import { ingressLeaks, ruleLocation, judgedPaths } from "./core/network";
 import { raw, resourcePolicies, stackPolicies, type StackContext } from "./core/policy";
 import { AWS_VM, AZURE_VM, GCP_VM, type ResourceView } from "./core/resources";
 import { grantingPolicies, grants, nodeAccess, vmRoleName } from "./core/vault";
@@ -300,11 +300,8 @@ export const [ingress, ingressDevtest] = stackPolicies({
   levels: "split",
   check(m, ctx) {
     ctx.each(m.committeeVms(), (vm) => {
-      const paths = vmPaths(m, vm);
-      if (!paths) {
-        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
-        return;
-      }
+      const paths = judgedPaths(m, vm, ctx);
+      if (!paths) return;
       const ports = m.ports(vm);
       if (ports.iroh.length === 0 && ports.metrics.length === 0) return;
       const posture = m.postureOf(vm.r);

@@ -4,7 +4,7 @@
 import { isPublicSource } from "../contract/cidr";
 import { HTTPS_PORT, NTP_PORT, NTS_KE_PORT, RELAY_QUIC_PORT } from "../contract/ports";
 import { recordOfView } from "./core/checks";
-import { publicAdmits, ruleLocation, vmEgressPermitted, vmPaths } from "./core/network";
+import { publicAdmits, ruleLocation, vmEgressPermitted, judgedPaths } from "./core/network";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE } from "./core/resources";
 import { arr, at, bool, isUnknown, num, strings } from "./core/values";
@@ -22,11 +22,8 @@ export const [egressRelays, egressRelaysDevtest] = stackPolicies({
   levels: "split",
   check(m, ctx) {
     ctx.each(m.nodeVms(), (vm) => {
-      const paths = vmPaths(m, vm);
-      if (!paths) {
-        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
-        return;
-      }
+      const paths = judgedPaths(m, vm, ctx);
+      if (!paths) return;
       const flows = [...RELAY_FLOWS, ...m.ports(vm).iroh.map((port) => ({ proto: "udp", port, what: "iroh direct paths" }))];
       for (const f of flows) {
         if (!vmEgressPermitted(paths, f.proto, f.port)) {
@@ -50,11 +47,8 @@ export const [ntp, ntpDevtest] = stackPolicies({
       if (isUnknown(time)) return;
       const sources = strings(at(time, "sources"));
       if (sources.length === 0) ctx.fail(vm.r, `${vm.boot.contractPath} time.sources`, "at least one time source", at(time, "sources"));
-      const paths = vmPaths(m, vm);
-      if (!paths) {
-        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
-        return;
-      }
+      const paths = judgedPaths(m, vm, ctx);
+      if (!paths) return;
       if (!vmEgressPermitted(paths, "udp", NTP_PORT)) ctx.fail(vm.r, "egress", `outbound UDP ${NTP_PORT} (NTP) allowed`, raw("denied by the firewall rules that apply"));
       if (bool(at(time, "nts")) === true && !vmEgressPermitted(paths, "tcp", NTS_KE_PORT)) {
         ctx.fail(vm.r, "egress", `outbound TCP ${NTS_KE_PORT} (NTS key establishment) allowed`, raw("denied by the firewall rules that apply"));
@@ -70,11 +64,8 @@ export const [metricsPrivate, metricsPrivateDevtest] = stackPolicies({
   levels: "split",
   check(m, ctx) {
     ctx.each(m.nodeVms(), (vm) => {
-      const paths = vmPaths(m, vm);
-      if (!paths) {
-        ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
-        return;
-      }
+      const paths = judgedPaths(m, vm, ctx);
+      if (!paths) return;
       const posture = m.postureOf(vm.r);
       for (const port of m.ports(vm).metrics) {
         for (const path of paths) {

@@ -597,6 +597,13 @@ export function vmPaths(m: StackModel, vm: Vm): Path[] | undefined {
   return c.paths;
 }
 
+/** The VM's paths for a check; when they cannot be known, the check says it cannot judge them yet. */
+export function judgedPaths(m: StackModel, vm: Vm, ctx: { unknown(subject: ResourceView, path: string): void }): Path[] | undefined {
+  const paths = vmPaths(m, vm);
+  if (!paths) ctx.unknown(vm.r, "firewall rules (a value they depend on is unknown)");
+  return paths;
+}
+
 /** A crash here is not "cannot know": it propagates, and the policy reports it as a violation. */
 function computeVmPaths(m: StackModel, vm: Vm): Path[] | undefined {
   if (vm.cloud === "gcp") return gcpPaths(m, vm);
