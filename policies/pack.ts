@@ -9,6 +9,7 @@ import * as attestations from "./src/attestations";
 import * as audit from "./src/audit";
 import * as client from "./src/client";
 import * as committee from "./src/committee";
+import * as crossInstance from "./src/crossInstance";
 import * as devtest from "./src/devtest";
 import * as identity from "./src/identity";
 import * as network from "./src/network";
@@ -35,7 +36,7 @@ const baseName = (p: ZipnetPolicy) => p.name.replace(/:devtest$/, "");
  * Every policy of the pack: whatever the area modules export, in checklist order, each
  * production policy followed by its `:devtest` twin. Derived, so a new policy cannot be left out.
  */
-export const ALL_POLICIES: ZipnetPolicy[] = [...new Set([identity, secrets, committee, aggregator, client, devtest, network, audit, ops, scope, attestations].flatMap((m) => Object.values(m).filter(isPolicy)))].sort(
+export const ALL_POLICIES: ZipnetPolicy[] = [...new Set([identity, secrets, committee, crossInstance, aggregator, client, devtest, network, audit, ops, scope, attestations].flatMap((m) => Object.values(m).filter(isPolicy)))].sort(
   (a, b) =>
     (CHECKLIST_ORDER.get(a.checklistId) ?? Infinity) - (CHECKLIST_ORDER.get(b.checklistId) ?? Infinity) ||
     baseName(a).localeCompare(baseName(b)) ||

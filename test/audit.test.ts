@@ -3,7 +3,7 @@
  * the mechanics, the real pack under policies/ once it exists), the cross-instance checks, the
  * state-only retainOnDelete check, the checklist statuses, the JSON shape and the CLI's exit codes.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -15,19 +15,31 @@ import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY, UNKNOWN_VALUE as UNKNOWN_SENTINE
 import { AnalyzerCallError, startPolicyPack, toWireValue, type PolicyPackClient } from "../src/offline/analyzer";
 import { DEFAULT_PACK_DIR, auditPlan, auditStates, mandatoryCount, toAnalyzerResource, type AuditResult } from "../src/offline/audit";
 import { CHECK_FAILED } from "../policies/src/core/policy";
-import { crossInstanceViolations, instanceFacts } from "../src/offline/crossInstance";
+import { stateFacts as instanceFacts } from "../src/offline/stateFacts";
+import { crossInstanceFindings, type InstanceFacts } from "../policies/src/core/crossInstance";
+
+/** Each pair judged once, against the later instance (as the audit hands them to the pack). */
+function crossInstanceViolations(facts: InstanceFacts[]) {
+  return facts.flatMap((self, i) => crossInstanceFindings(facts.slice(0, i), self)).map((f) => ({
+    policy: `${f.aspect === "cross-instance" ? "identity.instance-unique" : "scope.per-instance"}:${f.aspect}`,
+    checklist: f.aspect === "cross-instance" ? "identity.instance-unique" : "scope.per-instance",
+    level: f.posture === "production" ? "mandatory" : "advisory",
+    message: `${f.subject}: ${f.path}: expected ${f.expected}, found ${f.found}`,
+  }));
+}
 import { planInstance, type Plan } from "../src/offline/plan";
 import type { StateFile, StateResource } from "../src/offline/stateFile";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TEST_PACK = path.join(FIXTURES, "test-pack");
 const EMPTY_PACK = path.join(FIXTURES, "empty-pack");
-const REAL_PACK = existsSync(path.join(DEFAULT_PACK_DIR, "index.ts"));
 const STATUSES = ["pass", "fail", "missing", "unjudged", "attested", "acknowledged", "not-applicable"];
 
 let mainnet: Plan;
 let preview: Plan;
 let pack: PolicyPackClient;
+/** The real pack (policies/), where the cross-instance and retain-on-delete rules live. */
+let real: PolicyPackClient;
 let tmp: string;
 
 async function planStack(stack: string): Promise<Plan> {
@@ -45,6 +57,11 @@ function find(state: StateFile, pred: (r: StateResource) => boolean): StateResou
 }
 
 const record = (state: StateFile) => find(state, (r) => r.type === "zipnet:index:ZipnetInstance").inputs as Record<string, any>;
+/** The posture record as Analyze sees it (inputs) and as AnalyzeStack sees it (outputs.postureRecord). */
+const records = (state: StateFile): Array<Record<string, any>> => {
+  const r = find(state, (x) => x.type === "zipnet:index:ZipnetInstance");
+  return [r.inputs as Record<string, any>, (r.outputs as Record<string, any>).postureRecord];
+};
 
 function status(result: AuditResult, id: string): string {
   return result.checklist.find((c) => c.id === id)!.status;
@@ -58,11 +75,12 @@ function writeState(name: string, state: StateFile): string {
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), "zipnet-audit-test-"));
-  [pack, mainnet, preview] = await Promise.all([startPolicyPack(TEST_PACK), planStack("acme.mainnet"), planStack("acme.preview")]);
+  [pack, real, mainnet, preview] = await Promise.all([startPolicyPack(TEST_PACK), startPolicyPack(DEFAULT_PACK_DIR), planStack("acme.mainnet"), planStack("acme.preview")]);
 });
 
 afterAll(async () => {
   await pack?.close();
+  await real?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -174,7 +192,7 @@ describe("auditStates over the example plans", () => {
   });
 });
 
-describe("state-only check: retainOnDelete on a node's disk, key or VM", () => {
+describe("retainOnDelete on a node's disk, key or VM (the state says it, the pack judges it)", () => {
   it("is a mandatory committee.disk-wipe violation", async () => {
     const state = clone(mainnet.state);
     const key = find(state, (r) => r.type === "gcp:kms/cryptoKey:CryptoKey");
@@ -182,7 +200,7 @@ describe("state-only check: retainOnDelete on a node's disk, key or VM", () => {
     const vm = find(state, (r) => r.type === "aws:ec2/instance:Instance");
     vm.retainOnDelete = true;
     find(state, (r) => r.type === "vault:index/mount:Mount").retainOnDelete = true; // not a node's secret holder
-    const result = await auditStates([{ label: "mainnet", state }], { client: pack });
+    const result = await auditStates([{ label: "mainnet", state }], { client: real });
     const wipe = result.violations.filter((v) => v.checklist === "committee.disk-wipe");
     expect(wipe.map((v) => [v.policy, v.level, v.urn])).toEqual([
       ["committee.disk-wipe:retain-on-delete", "mandatory", key.urn],
@@ -200,7 +218,7 @@ describe("cross-instance checks", () => {
         { label: "a.json", state: mainnet.state },
         { label: "b.json", state: mainnet.state },
       ],
-      { client: pack },
+      { client: real },
     );
     const cross = result.violations.filter((v) => v.level === "mandatory");
     expect(cross.filter((v) => v.policy === "identity.instance-unique:cross-instance")).toHaveLength(1);
@@ -208,25 +226,25 @@ describe("cross-instance checks", () => {
     expect(cross.filter((v) => v.policy === "scope.per-instance:vault-mount")).toHaveLength(1);
     expect(status(result, "identity.instance-unique")).toBe("fail");
     expect(status(result, "scope.per-instance")).toBe("fail");
-    expect(cross[0].message).toMatch(/^acme\.mainnet \(b\.json\): name: expected an instance name unused .* found "acme\.mainnet", also used by acme\.mainnet \(a\.json\)$/);
+    expect(cross[0].message).toMatch(/^acme\.mainnet: name: expected an instance name unused .* found "acme\.mainnet", also used by acme\.mainnet \(a\.json\)$/);
   });
 
   it("two instances sharing an account-and-region fault domain", async () => {
     const other = clone(preview.state);
-    const rec = record(other);
-    rec.nodes[0] = { ...rec.nodes[0], account: "acme-zipnet-c1", region: "us-east4" }; // mainnet's c1 (gcp)
+    for (const rec of records(other)) rec.nodes[0] = { ...rec.nodes[0], account: "acme-zipnet-c1", region: "us-east4" }; // mainnet's c1 (gcp)
     const result = await auditStates(
       [
         { label: "mainnet", state: mainnet.state },
         { label: "other", state: other },
       ],
-      { client: pack },
+      { client: real },
     );
-    const v = result.violations.filter((x) => x.checklist === "scope.per-instance");
+    // (the within-stack policy also sees the record's account disagree with the node's provider)
+    const v = result.violations.filter((x) => x.policy.startsWith("scope.per-instance:fault-domain"));
     expect(v).toHaveLength(1);
     expect(v[0]).toMatchObject({ policy: "scope.per-instance:fault-domain", level: "mandatory" });
     expect(v[0].message).toBe(
-      "acme.preview (other) node p1: nodes[p1].account/region: expected a fault domain no other instance uses, found gcp account acme-zipnet-c1 region us-east4, also used by acme.mainnet (mainnet) node c1",
+      "acme.preview node p1: nodes[p1].account/region: expected a fault domain no other instance uses, found gcp account acme-zipnet-c1 region us-east4, also used by acme.mainnet (mainnet) node c1",
     );
   });
 
@@ -266,6 +284,33 @@ describe("cross-instance checks", () => {
     expect(v.some((x) => x.checklist === "identity.instance-unique")).toBe(false);
     expect(v.length).toBeGreaterThan(0); // still the same accounts and mount
     expect(v.every((x) => x.level === "advisory")).toBe(true);
+  });
+
+  it("without the facts from outside the stack (as under `pulumi preview` with no policy config), the pack says it cannot judge", async () => {
+    await real.configure({});
+    const resources = mainnet.state.deployment.resources;
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const res = await real.analyzeStack(resources.map((r) => toAnalyzerResource(r, byUrn, "outputs")));
+    const cannot = res.diagnostics.filter((d) => /:(cross-instance|fault-domain|vault-mount|vault-namespace|retain-on-delete)$/.test(d.policyName));
+    expect(cannot.map((d) => [d.policyName, d.enforcementLevel]).sort()).toEqual([
+      ["committee.disk-wipe:retain-on-delete", "advisory"],
+      ["identity.instance-unique:cross-instance", "advisory"],
+      ["scope.per-instance:fault-domain", "advisory"],
+      ["scope.per-instance:vault-mount", "advisory"],
+      ["scope.per-instance:vault-namespace", "advisory"],
+    ]);
+    for (const d of cannot) expect(d.message).toMatch(/can't run policy .* during preview.*(otherInstances|retainedOnDelete)/s);
+  });
+
+  it("malformed facts in the policy config are a violation naming the policy, never a pass", async () => {
+    await real.configure({ "scope.per-instance:fault-domain": { otherInstances: [{ name: 7 }] } });
+    const resources = mainnet.state.deployment.resources;
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const res = await real.analyzeStack(resources.map((r) => toAnalyzerResource(r, byUrn, "outputs")));
+    const d = res.diagnostics.find((x) => x.policyName === "scope.per-instance:fault-domain")!;
+    expect(d.enforcementLevel).toBe("mandatory");
+    expect(d.message).toMatch(/the check could not judge it: policy config otherInstances\[0\]: expected \{name, universe, posture, domains, stores\}/);
+    await real.configure({});
   });
 
   it("finds fault domains from the resources when a state has no posture record", () => {
@@ -337,10 +382,10 @@ describe("CLI exit codes", () => {
 
   it("1 with mandatory violations", async () => {
     const state = clone(mainnet.state);
-    find(state, (x) => x.type === "gcp:kms/cryptoKey:CryptoKey").retainOnDelete = true;
-    const r = await run(["audit", "--state", writeState("retained.json", state), "--policy-pack", EMPTY_PACK]);
+    (find(state, (x) => x.type === "gcp:kms/cryptoKey:CryptoKey").inputs as Record<string, unknown>).port = 2000; // test pack: at most 1024
+    const r = await run(["audit", "--state", writeState("port.json", state), "--policy-pack", TEST_PACK]);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/committee\.disk-wipe\n\s+MANDATORY committee\.disk-wipe:retain-on-delete/);
+    expect(r.out).toMatch(/network\.metrics-private\n\s+MANDATORY network\.metrics-private:test/);
     expect(r.out).toContain("FAILED: 1 mandatory violation(s)");
   });
 
@@ -364,15 +409,7 @@ describe("CLI exit codes", () => {
   });
 });
 
-describe.runIf(REAL_PACK)("the real pack (policies/)", () => {
-  let real: PolicyPackClient;
-  beforeAll(async () => {
-    real = await startPolicyPack(DEFAULT_PACK_DIR);
-  });
-  afterAll(async () => {
-    await real?.close();
-  });
-
+describe("the real pack (policies/)", () => {
   it("reports no mandatory violation on the unmodified example plans (redacted and in memory)", async () => {
     const result = await auditStates(
       [

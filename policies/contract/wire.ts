@@ -12,3 +12,15 @@ export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Type token of the ZipnetInstance component: its inputs are the instance's posture record. */
 export const INSTANCE_TYPE = "zipnet:index:ZipnetInstance";
+
+/** Provider config values reach the engine as strings, JSON text for non-strings: decoded. */
+export function providerConfigValue(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const t = value.trim();
+  if (!t.startsWith("[") && !t.startsWith("{")) return value;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return value;
+  }
+}

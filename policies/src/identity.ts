@@ -102,7 +102,7 @@ export const [instanceNameStack, instanceNameStackDevtest] = stackPolicies({
 export const [instanceUnique, instanceUniqueDevtest] = stackPolicies({
   checklistId: "identity.instance-unique",
   description:
-    "One instance per stack: a single posture record and a single ZIPNET_INSTANCE across labels and boot contracts (uniqueness across stacks is checked by the offline audit).",
+    "One instance per stack: a single posture record and a single ZIPNET_INSTANCE across labels and boot contracts (across instances: identity.instance-unique:cross-instance).",
   levels: "split",
   check(m, ctx) {
     const seen = new Map<string, ResourceView>();

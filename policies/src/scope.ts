@@ -1,5 +1,5 @@
 /**
- * scope.per-instance (within one stack; across stacks the offline audit checks it): the
+ * scope.per-instance within one stack (across instances: ./crossInstance.ts): the
  * instance's secrets live in one Vault mount of its own, node policies reach no other mount,
  * and every node's resources use a provider (account) of that node only.
  */

@@ -1,16 +1,15 @@
 /**
  * The offline audit: the policy pack judges one or more states (`pulumi stack export` files or
  * `plan --json` files) through the Analyzer protocol, exactly as `pulumi preview --policy-pack`
- * would, and the audit adds what no per-stack policy can see:
- *  - cross-instance checks over all given states (crossInstance.ts);
- *  - `retainOnDelete` on a node's disk, key or VM (committee.disk-wipe): the Analyzer protocol
- *    does not carry it, the state does.
+ * would. The pack does all the judging; the audit supplies what no single stack carries, as the
+ * pack's policy config (policies/src/crossInstance.ts): the facts of the other instances audited
+ * with a state, and the URNs a state marks `retainOnDelete` (the Analyzer protocol does not carry
+ * it). The audit then renders: checklist statuses from the pack's findings and the records.
  * The result maps every diagnostic to its checklist id (policy name up to the first `:`), and
  * gives every one of the 36 checklist items a status and its evidence.
  */
 import * as path from "node:path";
 import { CHECKLIST, type ChecklistItem } from "../../policies/contract/checklist";
-import { LABEL_NODE } from "../../policies/contract/labels";
 import { INSTANCE_TYPE, SECRET_SIG, SECRET_SIG_KEY as SIG_KEY } from "../../policies/contract/wire";
 import { NODE_SECRET_HOLDERS } from "../../policies/contract/types";
 import { PROJECT_ROOT } from "../config/stackFile";
@@ -25,22 +24,27 @@ import {
   type PolicyPackClient,
   type PolicyPackConfig,
 } from "./analyzer";
-import {
-  crossInstanceViolations,
-  instanceFacts,
-  propsOf,
-  providerOf,
-  stackOfUrn,
-  readZipnetLabels,
-  type AuditViolation,
-  type InstanceFacts,
-} from "./crossInstance";
+import { propsOf, providerOf, stackOfUrn, stateFacts, type InstanceFacts } from "./stateFacts";
+import { OTHER_INSTANCES_KEY, RETAINED_KEY } from "../../policies/src/core/crossInstance";
+import { postureRecordOf } from "../../policies/contract/record";
 import type { Plan } from "./plan";
 import { KNOWN_FEATURES, toStateFile, type StateFile, type StateResource } from "./stateFile";
 import { mapLimit } from "./concurrency";
 import { formatDeployChecks, runDeployChecks, type DeployCheckResult } from "../deployChecks";
 
-export type { AuditViolation } from "./crossInstance";
+export type Level = "mandatory" | "advisory";
+
+/** A diagnostic of the pack, mapped to its checklist item. */
+export interface AuditViolation {
+  policy: string;
+  checklist: string;
+  level: Level;
+  urn: string;
+  message: string;
+}
+
+/** An audited instance: its facts, and its posture record when the state has one. */
+type AuditedInstance = InstanceFacts & { record?: Record<string, unknown> };
 
 /**
  * An item's status, from evidence: `pass` only when a check ran and found it right; `missing` for
@@ -87,8 +91,6 @@ export const DEFAULT_PACK_DIR = path.join(PROJECT_ROOT, "policies");
 
 /** The state file is not something the audit can read. */
 export class AuditInputError extends Error {}
-
-const NODE_COMPONENT_PREFIX = "zipnet:node:";
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -178,33 +180,6 @@ export function toAnalyzerResource(r: StateResource, byUrn: Map<string, StateRes
     dependencies: strings(r.dependencies),
     propertyDependencies,
   };
-}
-
-/** The state-only check: a node's VM, disk or disk key that `retainOnDelete` keeps alive. */
-export function retainedNodeResources(resources: StateResource[]): AuditViolation[] {
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const nodeOf = (r: StateResource): string | undefined => {
-    const label = readZipnetLabels(propsOf(r))[LABEL_NODE];
-    if (label) return label;
-    for (let p = r.parent ? byUrn.get(r.parent) : undefined, depth = 0; p && depth < 20; p = p.parent ? byUrn.get(p.parent) : undefined, depth++) {
-      if (p.type.startsWith(NODE_COMPONENT_PREFIX)) return p.urn.slice(p.urn.lastIndexOf("::") + 2);
-    }
-    return undefined;
-  };
-  const out: AuditViolation[] = [];
-  for (const r of resources) {
-    if (!r.retainOnDelete || !(NODE_SECRET_HOLDERS.has(r.type))) continue;
-    const node = nodeOf(r);
-    if (!node) continue;
-    out.push({
-      policy: "committee.disk-wipe:retain-on-delete",
-      checklist: "committee.disk-wipe",
-      level: "mandatory",
-      urn: r.urn,
-      message: `${r.urn.slice(r.urn.lastIndexOf("::") + 2)} (node ${node}): retainOnDelete: expected unset (a node's ${r.type.split(":").pop()} must die with the node), found true`,
-    });
-  }
-  return out;
 }
 
 /** Packages whose secret values are secrets by source: the secret store and the random generator. */
@@ -343,7 +318,7 @@ function list(value: unknown): unknown[] {
 }
 
 /** Why an item cannot apply to an instance, or undefined when it applies. */
-function notApplicableReason(id: string, inst: InstanceFacts): string | undefined {
+function notApplicableReason(id: string, inst: AuditedInstance): string | undefined {
   const tdx = isObject(inst.record?.tdx) ? inst.record.tdx : {};
   if (id === "devtest.host-trusted" && inst.posture === "production") return "production posture: clients run in TDX";
   if (inst.posture === "devtest") {
@@ -355,7 +330,7 @@ function notApplicableReason(id: string, inst: InstanceFacts): string | undefine
   return undefined;
 }
 
-function attestationOf(id: string, inst: InstanceFacts): string | undefined {
+function attestationOf(id: string, inst: AuditedInstance): string | undefined {
   const attestations = isObject(inst.record?.attestations) ? inst.record.attestations : {};
   const a = attestations[id];
   if (!isObject(a)) return undefined;
@@ -363,12 +338,12 @@ function attestationOf(id: string, inst: InstanceFacts): string | undefined {
   return `${inst.name}: attested ${JSON.stringify(String(a.statement ?? ""))} by ${String(a.by ?? "?")} on ${String(a.date ?? "?")}${link}`;
 }
 
-function acknowledges(id: string, inst: InstanceFacts): boolean {
+function acknowledges(id: string, inst: AuditedInstance): boolean {
   return strings(inst.record?.acknowledgedRisks).includes(id);
 }
 
 /** What the posture record itself says about an item, beyond attestations (short, per instance). */
-function recordEvidence(id: string, inst: InstanceFacts): string | undefined {
+function recordEvidence(id: string, inst: AuditedInstance): string | undefined {
   const rec = inst.record;
   if (!rec) return undefined;
   const nodes = list(rec.nodes).filter(isObject);
@@ -396,7 +371,7 @@ function recordEvidence(id: string, inst: InstanceFacts): string | undefined {
 const MAX_VIOLATION_EVIDENCE = 12;
 
 function checklistEntries(
-  instances: InstanceFacts[],
+  instances: AuditedInstance[],
   violations: AuditViolation[],
   info: AnalyzerInfo,
   effective: EffectivePolicyConfig,
@@ -413,15 +388,15 @@ function checklistEntries(
         ? `policies (${info.name}@${info.version}, ${analyzed} resources): ${policies.map((p) => `${p.name} [${p.kind}, ${effective[p.name]?.enforcementLevel ?? p.enforcementLevel}]`).join(", ")}`
         : `no policy for this item in ${info.name}@${info.version}`,
     );
-    if (item.id === "identity.instance-unique") evidence.push(`audit: compared the names of ${instances.length} instance(s) per universe`);
+    if (item.id === "identity.instance-unique") evidence.push(`audit: gave the pack the facts of the ${instances.length - 1} other instance(s) audited with it (policy config ${OTHER_INSTANCES_KEY})`);
     if (item.id === "scope.per-instance") {
       const domains = instances.reduce((n, i) => n + i.domains.length, 0);
       const stores = instances.reduce((n, i) => n + i.stores.length, 0);
-      evidence.push(`audit: compared ${domains} node fault domain(s) and ${stores} Vault secret store(s) across ${instances.length} instance(s)`);
+      evidence.push(`audit: gave the pack ${domains} node fault domain(s) and ${stores} Vault secret store(s) of ${instances.length} instance(s) (policy config ${OTHER_INSTANCES_KEY})`);
     }
-    if (item.id === "committee.disk-wipe") evidence.push(`audit: retainOnDelete checked on ${retainChecked} node VM/disk/key resource(s) in the state`);
+    if (item.id === "committee.disk-wipe") evidence.push(`audit: gave the pack the retainOnDelete marks of ${retainChecked} node VM/disk/key resource(s) in the state (policy config ${RETAINED_KEY})`);
 
-    const applicable: InstanceFacts[] = [];
+    const applicable: AuditedInstance[] = [];
     for (const inst of instances) {
       const reason = notApplicableReason(item.id, inst);
       if (reason) evidence.push(`${inst.name}: not applicable (${reason})`);
@@ -478,6 +453,25 @@ function sortViolations(violations: AuditViolation[]): AuditViolation[] {
 }
 
 /**
+ * The policy config for one state: the caller's, plus the facts no stack carries, for every
+ * policy that takes them (by its config schema): the other instances' facts and the URNs the
+ * state marks retainOnDelete.
+ */
+export function withStateFacts(info: AnalyzerInfo, base: PolicyPackConfig, others: InstanceFacts[], retained: string[]): PolicyPackConfig {
+  const out: PolicyPackConfig = { ...base };
+  for (const p of info.policies) {
+    const schema = p.configSchema?.properties ?? {};
+    const extra: Record<string, unknown> = {};
+    if (OTHER_INSTANCES_KEY in schema) extra[OTHER_INSTANCES_KEY] = others;
+    if (RETAINED_KEY in schema) extra[RETAINED_KEY] = retained;
+    if (!Object.keys(extra).length) continue;
+    const own = out[p.name];
+    out[p.name] = { ...(typeof own === "string" ? { enforcementLevel: own } : (own ?? {})), ...extra };
+  }
+  return out;
+}
+
+/**
  * Audits the given states with the policy pack (spawned once for all of them, unless a client
  * is given) and the cross-instance and state-only checks.
  */
@@ -489,19 +483,25 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
   const client = opts.client ?? (await startPolicyPack(opts.packDir ?? DEFAULT_PACK_DIR));
   try {
     const info = await client.getAnalyzerInfo();
-    const effective = await client.configure(opts.config ?? {});
-    const facts: InstanceFacts[] = [];
     const violations: AuditViolation[] = [];
     const notes: string[] = [];
     const deployChecks: DeployCheckResult = { rules: 0, findings: [] };
-    let analyzed = 0;
-    let retainChecked = 0;
+    const facts: AuditedInstance[] = [];
     for (const { label, state } of checked) {
-      if (!liveResources(state).some((r) => r.type === INSTANCE_TYPE)) {
+      const resources = liveResources(state);
+      if (!resources.some((r) => r.type === INSTANCE_TYPE)) {
         throw new AuditInputError(
-          `${label}: expected a state holding a zipnet instance (a ${INSTANCE_TYPE} resource, its posture record), found ${liveResources(state).length} resource(s) and none: nothing here can be judged`,
+          `${label}: expected a state holding a zipnet instance (a ${INSTANCE_TYPE} resource, its posture record), found ${resources.length} resource(s) and none: nothing here can be judged`,
         );
       }
+      const instance = resources.find((r) => r.type === INSTANCE_TYPE)!;
+      const record = postureRecordOf(propsOf(instance));
+      facts.push({ ...stateFacts(label, resources), ...(record ? { record } : {}) });
+    }
+    let analyzed = 0;
+    let retainChecked = 0;
+    let effective = await client.configure(opts.config ?? {});
+    for (const [i, { label, state }] of checked.entries()) {
       const pending = state.deployment.pending_operations ?? [];
       if (pending.length) {
         notes.push(`${label}: ${pending.length} pending operation(s) of an interrupted update (${pending.map((p) => `${p.type} ${p.resource?.urn ?? "?"}`).join(", ")}): not judged; run \`pulumi refresh\` and export again`);
@@ -512,18 +512,19 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
         notes.push(`${label}: ${doomed.length} resource(s) pending deletion (delete: true; ${doomed.map((r) => r.urn).join(", ")}): still in the cloud and not judged; finish the update (\`pulumi up\`) and export again`);
       }
       const resources = liveResources(state);
-      const checked = runDeployChecks(resources);
-      deployChecks.rules = checked.rules;
-      deployChecks.findings.push(...checked.findings);
-      const f = instanceFacts(label, resources);
-      facts.push(f);
-      const res = await analyzeState(client, state, f.urn);
+      const ruled = runDeployChecks(resources);
+      deployChecks.rules = ruled.rules;
+      deployChecks.findings.push(...ruled.findings);
+      // What the pack cannot see in one stack: the instances audited before this one (each pair
+      // judged once), and what the state marks retainOnDelete.
+      const others = facts.slice(0, i).map(({ record: _record, ...f }) => f);
+      const retained = resources.filter((r) => r.retainOnDelete).map((r) => r.urn);
+      effective = await client.configure(withStateFacts(info, opts.config ?? {}, others, retained));
+      const res = await analyzeState(client, state, facts[i].urn);
       analyzed += res.analyzed;
       violations.push(...res.violations);
-      violations.push(...retainedNodeResources(resources));
       retainChecked += resources.filter((r) => NODE_SECRET_HOLDERS.has(r.type)).length;
     }
-    violations.push(...crossInstanceViolations(facts));
     const clean = sortViolations(violations).map((v) => ({ ...v, message: scrub(v.message) }));
     return {
       instances: facts.map((f) => f.name),

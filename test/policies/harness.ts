@@ -17,6 +17,7 @@ import type { InstanceConfig } from "../../src/config/schema";
 import type { RecordedResource } from "../../src/offline/engine/model";
 import { ALL_POLICIES, setClock, type ZipnetPolicy } from "../../policies/pack";
 import { CHECK_FAILED } from "../../policies/src/core/policy";
+import { OTHER_INSTANCES_KEY, RETAINED_KEY } from "../../policies/src/core/crossInstance";
 
 // The framework's own proxy (internal module of @pulumi/policy).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -33,7 +34,7 @@ export { UNKNOWN_VALUE as UNKNOWN };
 export const FIXED_NOW = new Date("2026-11-24T00:00:00Z");
 
 /** A registration as the mock engine records it, with inputs loosely typed for mutation. */
-export type PlanResource = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependencies" | "protect"> & { inputs: Record<string, any> };
+export type PlanResource = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependencies" | "protect"> & { inputs: Record<string, any>; retainOnDelete?: boolean };
 
 export type Plan = PlanResource[];
 
@@ -66,7 +67,7 @@ async function buildPlan(stack: string, mutateConfig?: (raw: any) => void): Prom
   const p = await planInstance(exampleConfig(stack, mutateConfig), stack);
   return p.resources.map((r) => ({
     urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider,
-    dependencies: r.dependencies, inputs: r.inputs as Record<string, any>, protect: r.protect,
+    dependencies: r.dependencies, inputs: r.inputs as Record<string, any>, protect: r.protect, retainOnDelete: r.retainOnDelete,
   }));
 }
 
@@ -144,6 +145,21 @@ export interface RunOptions {
   stack?: boolean;
   /** Run resource policies on these resources only (stack policies always see the whole plan). */
   only?: ReadonlySet<PlanResource>;
+  /**
+   * Give the policies that take facts from outside the stack what the offline plan gives them
+   * (no other instance; the URNs the plan marks retainOnDelete). Default true; false runs them
+   * as `pulumi preview` without policy config does.
+   */
+  stateFacts?: boolean;
+}
+
+/** The config the offline plan gives a policy about facts outside the stack (src/offline/audit.ts withStateFacts). */
+function stateFactsConfig(p: ZipnetPolicy, plan: Plan): Record<string, unknown> {
+  const schema = (p.configSchema?.properties ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (OTHER_INSTANCES_KEY in schema) out[OTHER_INSTANCES_KEY] = [];
+  if (RETAINED_KEY in schema) out[RETAINED_KEY] = plan.filter((r) => r.retainOnDelete).map((r) => r.urn);
+  return out;
 }
 
 function providerOf(plan: Plan, ref: string): PlanResource | undefined {
@@ -201,7 +217,8 @@ export async function runPolicies(plan: Plan, opts: RunOptions = {}): Promise<Ru
   try {
     for (const p of policies) {
       const level = p.enforcementLevel ?? "advisory";
-      const getConfig = () => ({ ...(opts.config?.[p.name] ?? {}) });
+      const facts = opts.stateFacts === false ? {} : stateFactsConfig(p, plan);
+      const getConfig = () => ({ ...facts, ...(opts.config?.[p.name] ?? {}) });
       if ("validateResource" in p && p.validateResource && opts.resources !== false) {
         const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
         for (const { r, props, provider } of inputs) {

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CHECKLIST } from "../../policies/contract/checklist";
 import { ALL_POLICIES, POLICY_CATALOG, checklistIdOf } from "../../policies/pack";
@@ -41,6 +43,13 @@ describe("policy pack catalog", () => {
       const names = POLICY_CATALOG.filter((p) => p.checklistId === item.id).map((p) => p.name);
       expect(names.some((n) => n.endsWith(":devtest")), `${item.id}: ${names.join(", ")}`).toBe(true);
     }
+  });
+
+  it("policies/README.md lists every policy (twins under their production policy) with its checklist id", () => {
+    const doc = readFileSync(path.join(__dirname, "..", "..", "policies", "README.md"), "utf8");
+    const rows = new Map([...doc.matchAll(/^\| `([^`]+)` \| `([^`]+)` /gm)].map((m) => [m[1], m[2]]));
+    const expected = new Map(POLICY_CATALOG.filter((p) => !p.name.endsWith(":devtest")).map((p) => [p.name, p.checklistId]));
+    expect(rows).toEqual(expected);
   });
 
   it("has a pure catalog matching the policies", () => {

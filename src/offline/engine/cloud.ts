@@ -5,7 +5,7 @@
  * Addresses stay unknown, as in a preview. Pure.
  */
 import { createHash } from "node:crypto";
-import { SECRET_SIG_KEY, UNKNOWN_VALUE } from "../../../policies/contract/wire";
+import { SECRET_SIG_KEY, UNKNOWN_VALUE, providerConfigValue } from "../../../policies/contract/wire";
 
 export function pseudoUuid(seed: string): string {
   const h = createHash("sha256").update(seed).digest("hex");
@@ -16,23 +16,11 @@ function plain(value: unknown): string | undefined {
   return typeof value === "string" && value !== UNKNOWN_VALUE ? value : undefined;
 }
 
-/** Provider config values reach the engine as strings, JSON text for non-strings. */
-function decoded(value: unknown): unknown {
-  if (typeof value !== "string") return value;
-  const t = value.trim();
-  if (!t.startsWith("[") && !t.startsWith("{")) return value;
-  try {
-    return JSON.parse(t);
-  } catch {
-    return value;
-  }
-}
-
 /** Outputs a freshly created custom resource adds to its inputs, keyed by type. */
 export function createdState(type: string, name: string, inputs: Record<string, any>, providerInputs: Record<string, any>): Record<string, unknown> {
   const project = plain(providerInputs.project) ?? "project";
   const subscription = plain(providerInputs.subscriptionId) ?? "00000000-0000-0000-0000-000000000000";
-  const accounts = decoded(providerInputs.allowedAccountIds) as unknown[] | undefined;
+  const accounts = providerConfigValue(providerInputs.allowedAccountIds) as unknown[] | undefined;
   const account = plain(accounts?.[0]) ?? "000000000000";
   const region = plain(providerInputs.region) ?? "region";
   if (type.startsWith("gcp:")) {
@@ -41,7 +29,7 @@ export function createdState(type: string, name: string, inputs: Record<string, 
     const extra: Record<string, unknown> = { selfLink, id: `projects/${project}/${kind}s/${name}` };
     // Labelled resources report the provider's default labels merged with their own (the SDK
     // marks these secret outputs: additionalSecretOutputs effectiveLabels, pulumiLabels).
-    const defaults = decoded(providerInputs.defaultLabels);
+    const defaults = providerConfigValue(providerInputs.defaultLabels);
     const own = inputs.labels;
     const plainMap = (v: unknown) => v && typeof v === "object" && !Array.isArray(v) && !(SECRET_SIG_KEY in (v as object));
     if (own !== undefined && !plainMap(own)) {
