@@ -1,0 +1,149 @@
+/** Checklist statuses from evidence: the pack's findings, the posture records, the policies that ran. */
+import { CHECKLIST, type ChecklistItem } from "../../../policies/contract/checklist";
+import { OTHER_INSTANCES_KEY, RETAINED_KEY } from "../../../policies/src/core/crossInstance";
+import type { AnalyzerInfo, EffectivePolicyConfig } from "../analyzer";
+import { isObject, strings } from "./input";
+import { checklistOf, type AuditedInstance, type AuditViolation, type ChecklistEntry, type ChecklistStatus } from "./types";
+
+// --- checklist statuses -------------------------------------------------------------------
+
+const CLIENT_TDX_ITEMS = new Set(["client.mrtd-allowlist", "client.reproducible", "client.quote-expiry-monitored", "client.rebuild-cadence"]);
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** Why an item cannot apply to an instance, or undefined when it applies. */
+function notApplicableReason(id: string, inst: AuditedInstance): string | undefined {
+  const tdx = isObject(inst.record?.tdx) ? inst.record.tdx : {};
+  if (id === "devtest.host-trusted" && inst.posture === "production") return "production posture: clients run in TDX";
+  if (inst.posture === "devtest") {
+    if (CLIENT_TDX_ITEMS.has(id) && list(tdx.clientMrtds).length === 0) return "devtest without client TDX (no client MR_TDs)";
+    if (id === "identity.mrtd-published" && list(tdx.committeeMrtds).length === 0) return "devtest without committee MR_TDs";
+    if (id === "audit.broadcast-archive" && !isObject(inst.record?.archive)) return "devtest without a Broadcasts archive (required in production only)";
+    if (id === "audit.peer-registry" && !isObject(inst.record?.registry)) return "devtest without a signed PeerId registry (required in production only)";
+  }
+  return undefined;
+}
+
+function attestationOf(id: string, inst: AuditedInstance): string | undefined {
+  const attestations = isObject(inst.record?.attestations) ? inst.record.attestations : {};
+  const a = attestations[id];
+  if (!isObject(a)) return undefined;
+  const link = typeof a.link === "string" && a.link ? ` (${a.link})` : "";
+  return `${inst.name}: attested ${JSON.stringify(String(a.statement ?? ""))} by ${String(a.by ?? "?")} on ${String(a.date ?? "?")}${link}`;
+}
+
+function acknowledges(id: string, inst: AuditedInstance): boolean {
+  return strings(inst.record?.acknowledgedRisks).includes(id);
+}
+
+/** What the posture record itself says about an item, beyond attestations (short, per instance). */
+function recordEvidence(id: string, inst: AuditedInstance): string | undefined {
+  const rec = inst.record;
+  if (!rec) return undefined;
+  const nodes = list(rec.nodes).filter(isObject);
+  const perNode = (field: string) => nodes.map((n) => `${String(n.id)} ${typeof n[field] === "string" && n[field] ? String(n[field]) : "(none)"}`).join("; ");
+  switch (id) {
+    case "secret.rotation": {
+      const rotation = isObject(rec.rotation) ? rec.rotation : {};
+      const epoch = rotation.committeeEpoch !== undefined ? `committee epoch ${String(rotation.committeeEpoch)}, ` : "";
+      return `${inst.name}: ${epoch}last rotation rehearsal ${typeof rotation.lastRehearsal === "string" && rotation.lastRehearsal ? rotation.lastRehearsal : "(none)"}`;
+    }
+    case "secret.access-audited": {
+      const vault = isObject(rec.vault) ? rec.vault : {};
+      const existing = isObject(vault.existingAudit) ? vault.existingAudit : undefined;
+      return `${inst.name}: Vault audit device ${String(vault.auditDevice ?? "?")}${existing ? ` (${String(existing.device)}, attested by ${String(existing.by)} on ${String(existing.date)})` : ""}`;
+    }
+    case "ops.ticket-revocation":
+      return nodes.length ? `${inst.name}: node operators (who revoke by stopping their node): ${perNode("operator")}` : undefined;
+    case "ops.oncall":
+      return nodes.length ? `${inst.name}: on-call: ${perNode("oncall")}` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const MAX_VIOLATION_EVIDENCE = 12;
+
+export function checklistEntries(
+  instances: AuditedInstance[],
+  violations: AuditViolation[],
+  info: AnalyzerInfo,
+  effective: EffectivePolicyConfig,
+  analyzed: number,
+  retainChecked: number,
+): ChecklistEntry[] {
+  return CHECKLIST.map((item: ChecklistItem): ChecklistEntry => {
+    const evidence: string[] = [];
+    const mine = violations.filter((v) => v.checklist === item.id);
+    const mandatory = mine.filter((v) => v.level === "mandatory");
+    const policies = info.policies.filter((p) => checklistOf(p.name) === item.id && effective[p.name]?.enforcementLevel !== "disabled");
+    evidence.push(
+      policies.length
+        ? `policies (${info.name}@${info.version}, ${analyzed} resources): ${policies.map((p) => `${p.name} [${p.kind}, ${effective[p.name]?.enforcementLevel ?? p.enforcementLevel}]`).join(", ")}`
+        : `no policy for this item in ${info.name}@${info.version}`,
+    );
+    if (item.id === "identity.instance-unique") evidence.push(`audit: gave the pack the facts of the ${instances.length - 1} other instance(s) audited with it (policy config ${OTHER_INSTANCES_KEY})`);
+    if (item.id === "scope.per-instance") {
+      const domains = instances.reduce((n, i) => n + i.domains.length, 0);
+      const stores = instances.reduce((n, i) => n + i.stores.length, 0);
+      evidence.push(`audit: gave the pack ${domains} node fault domain(s) and ${stores} Vault secret store(s) of ${instances.length} instance(s) (policy config ${OTHER_INSTANCES_KEY})`);
+    }
+    if (item.id === "committee.disk-wipe") evidence.push(`audit: gave the pack the retainOnDelete marks of ${retainChecked} node VM/disk/key resource(s) in the state (policy config ${RETAINED_KEY})`);
+
+    const applicable: AuditedInstance[] = [];
+    for (const inst of instances) {
+      const reason = notApplicableReason(item.id, inst);
+      if (reason) evidence.push(`${inst.name}: not applicable (${reason})`);
+      else applicable.push(inst);
+    }
+    let covered = applicable.length > 0;
+    for (const inst of applicable) {
+      const attested = attestationOf(item.id, inst);
+      if (attested) evidence.push(attested);
+      const said = recordEvidence(item.id, inst);
+      if (said) evidence.push(said);
+      if (item.mechanism === "acknowledge" || acknowledges(item.id, inst)) {
+        if (acknowledges(item.id, inst)) evidence.push(`${inst.name}: acknowledged (acknowledgedRisks)`);
+        else evidence.push(`${inst.name}: not acknowledged`);
+      }
+      if (item.mechanism === "attest" && !attested) evidence.push(`${inst.name}: no attestation`);
+      if (item.mechanism === "attest" && !attested) covered = false;
+      if (item.mechanism === "acknowledge" && !acknowledges(item.id, inst)) covered = false;
+    }
+    for (const v of mine.slice(0, MAX_VIOLATION_EVIDENCE)) evidence.push(`${v.level}: ${v.policy}: ${v.message}`);
+    if (mine.length > MAX_VIOLATION_EVIDENCE) evidence.push(`... and ${mine.length - MAX_VIOLATION_EVIDENCE} more violation(s)`);
+
+    // A check that could not read what it needed said so ("can't run ... during preview").
+    const unjudged = mine.some((v) => v.message.startsWith("can't run policy"));
+    // A devtest twin's finding is what production would refuse: the item is not met, advisory or not.
+    const deviations = mine.filter((v) => v.policy.endsWith(":devtest") && !v.message.startsWith("can't run policy"));
+    const attestPart = item.how.includes("attest") || item.mechanism === "attest" || item.mechanism === "acknowledge";
+    let status: ChecklistStatus;
+    if (!applicable.length) status = "not-applicable";
+    else if ((item.mechanism === "attest" || item.mechanism === "acknowledge") && !covered) status = "missing";
+    else if (mandatory.length) status = "fail";
+    else if (deviations.length) status = attestPart ? "missing" : "fail";
+    else if (unjudged) status = "unjudged";
+    else if (item.mechanism === "attest") status = "attested";
+    else if (item.mechanism === "acknowledge") status = "acknowledged";
+    else status = "pass";
+    return { id: item.id, status, evidence };
+  });
+}
+
+const LEVEL_ORDER = { mandatory: 0, advisory: 1 } as const;
+
+export function sortViolations(violations: AuditViolation[]): AuditViolation[] {
+  const order = new Map(CHECKLIST.map((c, i) => [c.id, i]));
+  return violations
+    .map((v, i) => ({ v, i }))
+    .sort(
+      (a, b) =>
+        (order.get(a.v.checklist) ?? 999) - (order.get(b.v.checklist) ?? 999) ||
+        LEVEL_ORDER[a.v.level] - LEVEL_ORDER[b.v.level] ||
+        a.i - b.i,
+    )
+    .map(({ v }) => v);
+}
