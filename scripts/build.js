@@ -28,11 +28,12 @@ function newestSource() {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       if (SKIP.has(e.name)) continue;
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) visit(p);
+      // A directory's mtime moves when a file in it is deleted or renamed: that is a change too.
+      if (e.isDirectory()) (newest = Math.max(newest, fs.statSync(p).mtimeMs)), visit(p);
       else if (e.name.endsWith(".ts")) newest = Math.max(newest, fs.statSync(p).mtimeMs);
     }
   };
-  for (const d of SOURCE_DIRS) visit(path.join(ROOT, d));
+  for (const d of SOURCE_DIRS) (newest = Math.max(newest, fs.statSync(path.join(ROOT, d)).mtimeMs)), visit(path.join(ROOT, d));
   for (const f of CONFIG_FILES) newest = Math.max(newest, fs.statSync(path.join(ROOT, f)).mtimeMs);
   return newest;
 }
@@ -45,6 +46,28 @@ function isStale() {
   }
 }
 
+/** Output whose source is gone (deleted or renamed) would still be loadable: remove it. */
+function pruneOrphans() {
+  const outputs = [
+    [path.join(ROOT, "dist"), ROOT],
+    [path.join(ROOT, "policies", "dist"), path.join(ROOT, "policies")],
+  ];
+  for (const [outDir, srcRoot] of outputs) {
+    const visit = (dir) => {
+      if (!fs.existsSync(dir)) return;
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) visit(p);
+        else if (/\.js(\.map)?$/.test(e.name)) {
+          const source = path.join(srcRoot, path.relative(outDir, p)).replace(/\.js(\.map)?$/, ".ts");
+          if (!fs.existsSync(source)) fs.rmSync(p);
+        }
+      }
+    };
+    visit(outDir);
+  }
+}
+
 /** Builds both projects; throws with tsc's output when compilation fails. */
 function build() {
   const tsc = require.resolve("typescript/bin/tsc", { paths: [ROOT] });
@@ -52,6 +75,7 @@ function build() {
     const r = spawnSync(process.execPath, [tsc, "-p", project], { cwd: ROOT, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`build failed (tsc -p ${project}):\n${r.stdout}${r.stderr}`);
   }
+  pruneOrphans();
   fs.mkdirSync(path.dirname(STAMP), { recursive: true });
   fs.writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 }
