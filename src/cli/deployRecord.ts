@@ -2,7 +2,8 @@
  * `--report DIR`: the deploy record files of one instance. From `plan`: the posture report, the
  * publication (signed when a key is given) and the alert rules. From `audit`: the posture report.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import type { KeyObject } from "node:crypto";
 import * as path from "node:path";
 import type { InstanceConfig } from "../config/schema";
 import { alertRules } from "../deployRecord/alerts";
@@ -10,6 +11,7 @@ import { loadPrivateKey, sign, KeyFormatError } from "../deployRecord/ed25519";
 import { publicationOf, renderPublication } from "../deployRecord/publication";
 import type { AuditResult } from "../offline/audit";
 import { renderHtml, renderMarkdown, type ReportInput } from "../report/report";
+import type { PendingWrites } from "./outputs";
 
 /** The posture-record facts the report prints (ZipnetInstance inputs, from a plan or a state). */
 export interface RecordFacts {
@@ -32,40 +34,33 @@ export function reportInput(audit: AuditResult, facts: RecordFacts, source: stri
   };
 }
 
-/** Writes posture-report.md and posture-report.html; returns their paths. */
-export function writeReport(dir: string, input: ReportInput): string[] {
-  mkdirSync(dir, { recursive: true });
-  const md = path.join(dir, "posture-report.md");
-  const html = path.join(dir, "posture-report.html");
-  writeFileSync(md, renderMarkdown(input));
-  writeFileSync(html, renderHtml(input));
-  return [md, html];
+/** Adds posture-report.md and posture-report.html under `dir` to the pending writes. */
+export function addReport(pending: PendingWrites, dir: string, input: ReportInput): void {
+  pending.add(path.join(dir, "posture-report.md"), renderMarkdown(input));
+  pending.add(path.join(dir, "posture-report.html"), renderHtml(input));
 }
 
 /** A user's key-file mistake, reported like a config error. */
 export class KeyFileError extends Error {}
 
-/** The plan's deploy record: report, publication (+ signature), alert rules. */
-export function writePlanRecord(dir: string, config: InstanceConfig, audit: AuditResult, source: string, publicationKeyFile?: string): string[] {
-  const files = writeReport(dir, reportInput(audit, config, source));
-  const publication = renderPublication(publicationOf(config));
-  const pubFile = path.join(dir, "publication.json");
-  writeFileSync(pubFile, publication);
-  files.push(pubFile);
-  if (publicationKeyFile) {
-    let key;
-    try {
-      key = loadPrivateKey(readFileSync(publicationKeyFile, "utf8"));
-    } catch (err) {
-      const why = err instanceof KeyFormatError ? err.message : (err as NodeJS.ErrnoException).code ?? "unreadable";
-      throw new KeyFileError(`--publication-key ${publicationKeyFile}: expected an Ed25519 private key (PKCS8 PEM or base64 seed), found ${why}`);
-    }
-    writeFileSync(`${pubFile}.sig`, `${sign(publication, key)}\n`);
-    files.push(`${pubFile}.sig`);
+/** Reads the publication key: checked before anything runs or is written. */
+export function loadPublicationKey(file: string): KeyObject {
+  try {
+    return loadPrivateKey(readFileSync(file, "utf8"));
+  } catch (err) {
+    const why = err instanceof KeyFormatError ? err.message : ((err as NodeJS.ErrnoException).code ?? "unreadable");
+    throw new KeyFileError(`--publication-key ${file}: expected an Ed25519 private key (PKCS8 PEM or base64 seed), found ${why}`);
   }
-  const rules = path.join(dir, "alerts.rules.yml");
-  writeFileSync(
-    rules,
+}
+
+/** The plan's deploy record: report, publication (+ signature), alert rules. */
+export function addPlanRecord(pending: PendingWrites, dir: string, config: InstanceConfig, audit: AuditResult, source: string, key?: KeyObject): void {
+  addReport(pending, dir, reportInput(audit, config, source));
+  const publication = renderPublication(publicationOf(config));
+  const pubFile = pending.add(path.join(dir, "publication.json"), publication);
+  if (key) pending.add(`${pubFile}.sig`, `${sign(publication, key)}\n`);
+  pending.add(
+    path.join(dir, "alerts.rules.yml"),
     alertRules({
       instance: config.name,
       committeeSize: config.committee.length,
@@ -74,6 +69,4 @@ export function writePlanRecord(dir: string, config: InstanceConfig, audit: Audi
       ticketExpiryWarningHours: config.monitoring.ticketExpiryWarningHours,
     }),
   );
-  files.push(rules);
-  return files;
 }

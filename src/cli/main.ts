@@ -15,7 +15,7 @@
  * Exit codes: 0 valid, 1 mandatory policy violations or a plan the engine refuses, 2 usage,
  * config or input errors.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { loadInstance } from "../config/load";
@@ -27,7 +27,8 @@ import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
 import { INSTANCE_TYPE } from "../../policies/contract/wire";
 import { postureRecordOf } from "../../policies/contract/record";
 import type { StateFile } from "../offline/stateFile";
-import { KeyFileError, reportInput, writePlanRecord, writeReport, type RecordFacts } from "./deployRecord";
+import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, reportInput, type RecordFacts } from "./deployRecord";
+import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, folderName } from "./outputs";
 import { AuditInputError, DEFAULT_PACK_DIR, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { PlanError, planStack, summarize } from "../offline/plan";
 import { formatDeployChecks } from "../deployChecks";
@@ -39,10 +40,7 @@ export const EXIT_USAGE = 2;
 /** A user error: printed as one message, exit 2. */
 export class UsageError extends Error {}
 
-function writeJson(file: string, value: unknown): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-}
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 function auditExit(result: AuditResult): number {
   // A state the audit could not judge in full fails too: it never passes what it did not see.
@@ -66,6 +64,13 @@ async function plan(opts: PlanOptions): Promise<number> {
   if (opts.publicationKey && !opts.report) throw new UsageError("--publication-key signs the publication --report writes: add --report DIR");
   const file = opts.configFile ? path.resolve(opts.configFile) : stackFilePath(opts.stack!);
   const stack = opts.stack ?? stackNameOf(file);
+  // Outputs checked before any work: never an input, never each other, writable.
+  const inputs = [{ option: opts.configFile ? "--config-file" : "--stack", file }, ...(opts.publicationKey ? [{ option: "--publication-key", file: opts.publicationKey }] : [])];
+  checkOutputFile("--json", opts.json, inputs);
+  checkOutputFile("--audit-json", opts.auditJson, inputs);
+  checkOutputDir("--report", opts.report, inputs);
+  checkDistinct([{ option: "--json", file: opts.json }, { option: "--audit-json", file: opts.auditJson }]);
+  const key = opts.publicationKey ? loadPublicationKey(opts.publicationKey) : undefined;
   // Config as the CLI builds it from the stack file; every problem reported before anything runs.
   const cli = readCliConfig(file);
   // The signed PeerId registry lives beside the stack file.
@@ -83,11 +88,13 @@ async function plan(opts: PlanOptions): Promise<number> {
   }
   process.stdout.write(`${summarize(result)}\n\n${formatDeployChecks(result.deployChecks)}\n`);
   const refused = result.deployChecks.findings.length > 0 ? EXIT_VIOLATIONS : EXIT_OK;
-  if (opts.json) {
-    writeJson(opts.json, result.state);
-    process.stdout.write(`\nplan written to ${opts.json}\n`);
+  // Written only once everything has run: a failure on the way leaves nothing half written.
+  const pending = new PendingWrites();
+  if (opts.json) pending.add(opts.json, json(result.state));
+  if (!pack) {
+    commit(pending, { [opts.json ?? ""]: "plan" });
+    return refused;
   }
-  if (!pack) return refused;
   // In memory, with the real secret values: the pack can compare them; nothing unredacted is written.
   let client;
   try {
@@ -103,15 +110,21 @@ async function plan(opts: PlanOptions): Promise<number> {
     await client.close();
   }
   process.stdout.write(`\n${formatAudit(audit)}\n`);
-  if (opts.auditJson) {
-    writeJson(opts.auditJson, auditJson(audit));
-    process.stdout.write(`\naudit written to ${opts.auditJson}\n`);
-  }
-  if (opts.report) {
-    const files = writePlanRecord(opts.report, config, audit, `offline plan of stack ${stack}`, opts.publicationKey);
-    process.stdout.write(`\ndeploy record written: ${files.join(", ")}\n`);
-  }
+  if (opts.auditJson) pending.add(opts.auditJson, json(auditJson(audit)));
+  if (opts.report) addPlanRecord(pending, opts.report, config, audit, `offline plan of stack ${stack}`, key);
+  commit(pending, { [opts.json ?? ""]: "plan", [opts.auditJson ?? ""]: "audit" }, opts.report ? "deploy record" : undefined);
   return Math.max(refused, auditExit(audit));
+}
+
+/** Writes the pending files and says where: named outputs by their label, the rest as a record. */
+function commit(pending: PendingWrites, labels: Record<string, string>, rest?: string): void {
+  const files = pending.commit();
+  const others: string[] = [];
+  for (const f of files) {
+    if (labels[f]) process.stdout.write(`\n${labels[f]} written to ${f}\n`);
+    else others.push(f);
+  }
+  if (others.length) process.stdout.write(`\n${rest ?? "files"} written: ${others.join(", ")}\n`);
 }
 
 interface AuditOptions {
@@ -133,17 +146,20 @@ function recordFacts(state: StateFile, fallbackName: string): RecordFacts {
   };
 }
 
-/** One report per instance, each from that instance's own audit (one pack process for all). */
-async function writeAuditReports(dir: string, inputs: { label: string; state: StateFile }[], packDir?: string): Promise<string[]> {
+/** One report per instance, each from that instance's own audit (one pack process for all), in a folder named by its checked instance name. */
+async function addAuditReports(pending: PendingWrites, dir: string, inputs: { label: string; state: StateFile }[], packDir?: string): Promise<void> {
   const client = await startPolicyPack(packDir ?? DEFAULT_PACK_DIR);
   try {
-    const files: string[] = [];
+    const folders = new Map<string, string>();
     for (const input of inputs) {
       const result = await auditStates([input], { client });
-      const facts = recordFacts(input.state, result.instances[0] ?? path.basename(input.label));
-      files.push(...writeReport(path.join(dir, facts.name), reportInput(result, facts, input.label)));
+      const facts = recordFacts(input.state, result.instances[0] ?? "");
+      const folder = folderName(`${input.label}: the posture record's name`, facts.name);
+      const other = folders.get(folder);
+      if (other) throw new OutputError(`--report ${dir}: ${input.label} and ${other} both hold instance ${folder}: one report folder each is needed (audit them apart)`);
+      folders.set(folder, input.label);
+      addReport(pending, path.join(dir, folder), reportInput(result, facts, input.label));
     }
-    return files;
   } finally {
     await client.close();
   }
@@ -152,8 +168,11 @@ async function writeAuditReports(dir: string, inputs: { label: string; state: St
 function readState(file: string) {
   let text: string;
   try {
+    // A FIFO or device would block the read forever: only regular files are states.
+    if (!statSync(file).isFile()) throw new AuditInputError(`${file}: expected a state file, found ${statSync(file).isDirectory() ? "a directory" : "a special file (FIFO, device or socket)"}`);
     text = readFileSync(file, "utf8");
   } catch (err) {
+    if (err instanceof AuditInputError) throw err;
     throw new AuditInputError(`cannot read state file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let doc: unknown;
@@ -167,17 +186,16 @@ function readState(file: string) {
 
 async function audit(opts: AuditOptions): Promise<number> {
   if (!opts.state.length) throw new UsageError("audit needs at least one --state FILE (a `pulumi stack export` or `plan --json` file)");
+  const stateFiles = opts.state.map((file) => ({ option: "--state", file }));
+  checkOutputFile("--json", opts.json, stateFiles);
+  checkOutputDir("--report", opts.report, stateFiles);
   const inputs = opts.state.map(readState);
   const result = await auditStates(inputs, { packDir: opts.policyPack });
   process.stdout.write(`${formatAudit(result)}\n`);
-  if (opts.json) {
-    writeJson(opts.json, auditJson(result));
-    process.stdout.write(`\naudit written to ${opts.json}\n`);
-  }
-  if (opts.report) {
-    const files = await writeAuditReports(opts.report, inputs, opts.policyPack);
-    process.stdout.write(`\nposture reports written: ${files.join(", ")}\n`);
-  }
+  const pending = new PendingWrites();
+  if (opts.json) pending.add(opts.json, json(auditJson(result)));
+  if (opts.report) await addAuditReports(pending, opts.report, inputs, opts.policyPack);
+  commit(pending, { [opts.json ?? ""]: "audit" }, "posture reports");
   return auditExit(result);
 }
 
@@ -260,7 +278,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`plan failed: ${err.message}\n`);
       return EXIT_VIOLATIONS;
     }
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError || err instanceof KeyFileError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError || err instanceof KeyFileError || err instanceof OutputError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
     }
@@ -270,13 +288,12 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI and exits with its code (bin/infra.js). */
 export function runCli(argv: string[]): void {
-  main(argv).then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(3);
-    },
-  );
+  // Exit once stdout and stderr have drained: a pipe must get the whole output, verdict included.
+  const exit = (code: number) => process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  main(argv).then(exit, (err) => {
+    process.stderr.write(`internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    exit(3);
+  });
 }
 
 if (require.main === module) runCli(process.argv.slice(2));

@@ -152,6 +152,10 @@ export function readCliConfig(file: string): CliConfig {
   if (doc.errors.length) {
     throw new ConfigError([{ path: file, expected: "valid YAML", found: doc.errors[0].message.split("\n")[0] }]);
   }
+  // The CLI's YAML reader does not know custom tags either (`!Ref` is CloudFormation's): refuse, never guess.
+  if (doc.warnings.length) {
+    throw new ConfigError([{ path: file, expected: "plain YAML (no custom tags)", found: doc.warnings[0].message.split("\n")[0] }]);
+  }
   const root = doc.contents;
   const section = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === "config")?.value : undefined;
   if (!isMap(section)) {

@@ -70,6 +70,11 @@ export function instanceNodes(config: Pick<InstanceConfig, "committee" | "aggreg
   ];
 }
 
+/** `zone` is `prefix` and one letter. Plain string work: config text never becomes a RegExp. */
+function zoneOf(zone: string, prefix: string): boolean {
+  return zone.length === prefix.length + 1 && zone.startsWith(prefix) && /^[a-z]$/.test(zone.slice(prefix.length));
+}
+
 function nodeRules(node: NodeConfig, path: string, isCommittee: boolean, issues: ConfigIssue[]): void {
   const add = (key: string, expected: string, found: unknown) => issues.push({ path: `${path}.${key}`, expected, found });
   const account = ACCOUNT_FORMAT[node.cloud];
@@ -79,9 +84,9 @@ function nodeRules(node: NodeConfig, path: string, isCommittee: boolean, issues:
   if (node.zone !== undefined) {
     const ok =
       node.cloud === "gcp"
-        ? new RegExp(`^${node.region}-[a-z]$`).test(node.zone)
+        ? zoneOf(node.zone, `${node.region}-`)
         : node.cloud === "aws"
-          ? new RegExp(`^${node.region}[a-z]$`).test(node.zone)
+          ? zoneOf(node.zone, node.region)
           : /^[1-3]$/.test(node.zone);
     const expected =
       node.cloud === "gcp" ? `a zone of ${node.region} such as ${node.region}-a` : node.cloud === "aws" ? `an availability zone of ${node.region} such as ${node.region}a` : "an Azure zone 1, 2 or 3";
