@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { toolSuite } from "../support/tools";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ALERT_NAMES, INSTANCE_LABEL, METRICS, alertRules, alertRulesData, alertWindows, checkPromql, type AlertRulesInput } from "../../src/deployRecord/alerts";
@@ -126,11 +127,10 @@ describe("checkPromql", () => {
   });
 });
 
-/** Prometheus' own rule checker and unit tester (Debian package `prometheus`), when installed. */
-const PROMTOOL = !spawnSync("promtool", ["--version"], { stdio: "ignore" }).error;
+/** Prometheus' own rule checker and unit tester (Debian package `prometheus`): skipped, and said so, where it is not installed; required in CI. */
+const promtool = toolSuite("promtool (Prometheus' checker and rule unit tests)", "promtool");
 
-// Locally optional; CI installs Debian's prometheus package, so there a missing promtool fails.
-describe.skipIf(!PROMTOOL && !process.env.CI)("promtool (Prometheus' checker and rule unit tests)", () => {
+describe.skipIf(promtool.skip)(promtool.title, () => {
   const run = (files: Record<string, string>, args: (dir: string) => string[]) => {
     const dir = mkdtempSync(path.join(tmpdir(), "zipnet-rules-"));
     try {

@@ -1,11 +1,13 @@
 /** Headless Chromium (Debian's `chromium`) and poppler's pdftotext, for rendering reports. */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-export const PDFTOTEXT = existsSync("/usr/bin/pdftotext") ? "/usr/bin/pdftotext" : undefined;
+import { findTool } from "./tools";
+
+export const CHROMIUM = findTool("chromium") ?? findTool("chromium-browser");
+export const PDFTOTEXT = findTool("pdftotext");
 
 /** Prints an HTML file to PDF the way a person's "print to PDF" would, and returns the PDF's text. */
 export function renderHtmlToText(htmlFile: string): { pdf: string; text: string } {
