@@ -352,8 +352,8 @@ describe("CLI exit codes", () => {
     writeFileSync(wrongShape, JSON.stringify({ version: 3, checkpoint: {} }));
     const cases: [string[], RegExp][] = [
       [["audit"], /audit needs at least one --state FILE/],
-      [["audit", "--state", path.join(tmp, "missing.json")], /cannot read state file .*missing\.json: ENOENT/],
-      [["audit", "--state", notJson], /not JSON/],
+      [["audit", "--state", path.join(tmp, "missing.json")], /missing\.json: expected a state file .*found no such file/],
+      [["audit", "--state", notJson], /not\.json: expected JSON, found text that is not/],
       [["audit", "--state", wrongShape], /expected a `pulumi stack export` or `plan --json` file with deployment\.resources/],
       [["audit", "--state", writeState("ok.json", preview.state), "--policy-pack", path.join(tmp, "no-pack")], /is not a policy pack: no package\.json/],
       [["audit", "--bogus"], /unknown option/],

@@ -146,7 +146,7 @@ const rows: Row[] = [
     name: "plan: a FIFO as config file is refused, not waited on",
     setup: (d) => (execFileSync("mkfifo", [path.join(d, "Pulumi.acme.fifo.yaml")]), ["plan", "--config-file", path.join(d, "Pulumi.acme.fifo.yaml"), "--no-audit"]),
     code: 2,
-    message: /Pulumi\.acme\.fifo\.yaml: expected a stack config file, found "?not a regular file/,
+    message: /Pulumi\.acme\.fifo\.yaml: expected a stack config file, found a special file \(FIFO/,
   },
   {
     name: "audit: --json is the state",
@@ -169,7 +169,7 @@ const rows: Row[] = [
     name: "audit: a FIFO as state is refused, not waited on",
     setup: (d) => (execFileSync("mkfifo", [path.join(d, "fifo.json")]), ["audit", "--state", path.join(d, "fifo.json")]),
     code: 2,
-    message: /fifo\.json: expected a state file, found a special file/,
+    message: /fifo\.json: expected a state file .*found a special file \(FIFO/,
   },
   {
     name: "audit --report: an instance name from the state never names a path",
@@ -182,6 +182,65 @@ const rows: Row[] = [
     code: 2,
     message: /the posture record's name: expected an instance name \(like acme\.mainnet\) to name its report folder, found "\.\.\/\.\.\/escaped-by-name"/,
     unchanged: (d) => [path.join(d, "state.json")],
+  },
+  {
+    name: "plan: a UTF-16 config file is named as such",
+    setup: (d) => {
+      const file = path.join(d, "Pulumi.acme.preview.yaml");
+      writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(PREVIEW, "utf8"), "utf16le")]));
+      return ["plan", "--config-file", file, "--no-audit"];
+    },
+    code: 2,
+    message: /Pulumi\.acme\.preview\.yaml: expected a stack config file in UTF-8, found UTF-16 text \(a byte order mark\): save it as UTF-8/,
+  },
+  {
+    name: "plan: a config file that is a symlink loop says so",
+    setup: (d) => {
+      execFileSync("ln", ["-s", "b.yaml", path.join(d, "a.yaml")]);
+      execFileSync("ln", ["-s", "a.yaml", path.join(d, "b.yaml")]);
+      return ["plan", "--config-file", path.join(d, "a.yaml"), "--no-audit"];
+    },
+    code: 2,
+    message: /a\.yaml: expected a stack config file, found a symlink loop/,
+  },
+  {
+    name: "plan: a __proto__ key is refused, not dropped",
+    setup: (d) => ["plan", "--config-file", configWith(d, (t) => t.replace("    acknowledgedRisks:", "    attestations:\n      __proto__: {statement: x}\n    acknowledgedRisks:")), "--no-audit"],
+    code: 2,
+    message: /attestations\.__proto__: expected a key name other than __proto__/,
+  },
+  {
+    name: "plan: an empty universe reads as an empty string, not a library message",
+    setup: (d) => ["plan", "--config-file", configWith(d, (t) => t.replace("    name: acme.preview\n", '    name: acme.preview\n    universe: ""\n')), "--no-audit"],
+    code: 2,
+    message: /universe: expected a string of at least 1 character\(s\), found ""/,
+  },
+  {
+    name: "audit: a JSON null state is named null",
+    setup: (d) => (writeFileSync(path.join(d, "null.json"), "null"), ["audit", "--state", path.join(d, "null.json")]),
+    code: 2,
+    message: /null\.json: expected a JSON object .*found null/,
+  },
+  {
+    name: "audit: a state that is a symlink loop says so",
+    setup: (d) => {
+      execFileSync("ln", ["-s", "b.json", path.join(d, "a.json")]);
+      execFileSync("ln", ["-s", "a.json", path.join(d, "b.json")]);
+      return ["audit", "--state", path.join(d, "a.json")];
+    },
+    code: 2,
+    message: /a\.json: expected a state file .*found a symlink loop/,
+  },
+  {
+    name: "verify-publication: an unreadable public key is an input error (2), not a failed verification (1)",
+    setup: (d) => {
+      writeFileSync(path.join(d, "publication.json"), "{}");
+      writeFileSync(path.join(d, "publication.json.sig"), `${Buffer.alloc(64).toString("base64")}\n`);
+      writeFileSync(path.join(d, "key.pub"), "not a key\n");
+      return ["verify-publication", path.join(d, "publication.json"), path.join(d, "publication.json.sig"), path.join(d, "key.pub")];
+    },
+    code: 2,
+    message: /key\.pub: unreadable public key/,
   },
 ];
 

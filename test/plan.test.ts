@@ -95,6 +95,6 @@ describe("plan", () => {
     expect(await main(["plan", "--stack", "acme.mainnet", "--config-file", "x.yaml"])).toBe(2);
     vi.restoreAllMocks();
     expect(io.err()).toMatch(/exactly one of --stack NAME or --config-file PATH/);
-    expect(io.err()).toMatch(/Pulumi\.no\.such-stack\.yaml: expected a stack config file, found "no such file"/);
+    expect(io.err()).toMatch(/Pulumi\.no\.such-stack\.yaml: expected a stack config file, found no such file/);
   });
 });

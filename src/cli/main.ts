@@ -15,7 +15,8 @@
  * Exit codes: 0 valid, 1 mandatory policy violations or a plan the engine refuses, 2 usage,
  * config or input errors.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { InputFileError, readInputText } from "../config/inputFile";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { loadInstance } from "../config/load";
@@ -168,18 +169,16 @@ async function addAuditReports(pending: PendingWrites, dir: string, inputs: { la
 function readState(file: string) {
   let text: string;
   try {
-    // A FIFO or device would block the read forever: only regular files are states.
-    if (!statSync(file).isFile()) throw new AuditInputError(`${file}: expected a state file, found ${statSync(file).isDirectory() ? "a directory" : "a special file (FIFO, device or socket)"}`);
-    text = readFileSync(file, "utf8");
+    text = readInputText(file, "a state file (`pulumi stack export` or `plan --json`)");
   } catch (err) {
-    if (err instanceof AuditInputError) throw err;
-    throw new AuditInputError(`cannot read state file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if (err instanceof InputFileError) throw new AuditInputError(err.message);
+    throw err;
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new AuditInputError(`${file}: not JSON (${(err as Error).message})`);
+    throw new AuditInputError(`${file}: expected JSON, found text that is not (${(err as Error).message})`);
   }
   return { label: file, state: asStateFile(doc, file) };
 }
@@ -201,19 +200,23 @@ async function audit(opts: AuditOptions): Promise<number> {
 
 function readText(file: string, what: string): string {
   try {
-    return readFileSync(file, "utf8");
+    return readInputText(file, what);
   } catch (err) {
-    throw new UsageError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if (err instanceof InputFileError) throw new UsageError(err.message);
+    throw err;
   }
 }
 
-/** Exit 0 when the signature verifies, 1 when it does not, 2 when an input cannot be read. */
+/** Exit 0 when the signature verifies, 1 when the publication is not the one signed, 2 when the key or signature cannot be read. */
 function verify(file: string, sig: string, pubkey: string): number {
-  const result = verifyPublication(readFileSync(file), readText(sig, "signature").trim(), readText(pubkey, "public key"));
+  const result = verifyPublication(readFileSync(file), readText(sig, "a signature file").trim(), readText(pubkey, "a public key file"));
   if (result.ok) {
     process.stdout.write(`ok: ${file} is signed by ${pubkey}: instance ${result.publication.instance} (${result.publication.posture}), ${result.publication.committeeMrtds.length} committee MR_TD(s), ${result.publication.clientMrtds.length} client MR_TD(s)\n`);
     return EXIT_OK;
   }
+  // A key or signature that cannot be read is an input error (2): nothing was verified. A
+  // publication that does not match its signature is the verdict (1).
+  if (result.input) throw new UsageError(`${result.reason.startsWith("unreadable public key") ? pubkey : sig}: ${result.reason}`);
   process.stdout.write(`NOT VERIFIED: ${file}: ${result.reason}\n`);
   return EXIT_VIOLATIONS;
 }
@@ -258,7 +261,7 @@ export function buildCli(): Command {
     .argument("<sig>", "its signature file (base64)")
     .argument("<pubkey>", "the publisher's public key (SPKI PEM or base64 of 32 bytes)")
     .action((file: string, sig: string, pubkey: string) => {
-      if (!readText(file, "publication")) throw new UsageError(`${file} is empty`);
+      if (!readText(file, "a publication file")) throw new UsageError(`${file} is empty`);
       process.exitCode = verify(file, sig, pubkey);
     });
   return cli;

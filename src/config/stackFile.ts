@@ -9,10 +9,11 @@
  * fails on them), integers past 2^53 (JSON readers in the program would round them), and `secure:`
  * values, which only the CLI's secrets provider can decrypt.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Scalar, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { CONFIG_KEY } from "./schema";
+import { InputFileError, readInputText } from "./inputFile";
 import { ConfigError, RAW, type ConfigIssue } from "./validate";
 
 /** The project root: the nearest folder above this module holding Pulumi.yaml (src/ or dist/src/ alike). */
@@ -91,7 +92,11 @@ function goValue(node: unknown, at: string, issues: ConfigIssue[]): unknown {
       return null;
     }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of pairs) out[k] = goValue(v, `${at}.${k}`, issues);
+    for (const [k, v] of pairs) {
+      // `__proto__` would set the object's prototype, not a key: the entry would vanish unseen.
+      if (k === "__proto__") issues.push({ path: `${at}.${k}`, expected: "a key name other than __proto__", found: `${RAW}__proto__ (JavaScript objects cannot hold it as a key; it would be dropped)` });
+      else out[k] = goValue(v, `${at}.${k}`, issues);
+    }
     return out;
   }
   if (isSeq(node)) return node.items.map((v, i) => goValue(v, `${at}[${i}]`, issues));
@@ -146,9 +151,14 @@ function namespaced(key: string): string {
 
 /** Reads a stack file's config as the CLI does; throws ConfigError listing every problem. */
 export function readCliConfig(file: string): CliConfig {
-  if (!existsSync(file)) throw new ConfigError([{ path: file, expected: "a stack config file", found: "no such file" }]);
-  if (!statSync(file).isFile()) throw new ConfigError([{ path: file, expected: "a stack config file", found: "not a regular file" }]);
-  const doc = parseDocument(readFileSync(file, "utf8"), { intAsBigInt: true });
+  let text: string;
+  try {
+    text = readInputText(file, "a stack config file");
+  } catch (err) {
+    if (!(err instanceof InputFileError)) throw err;
+    throw new ConfigError([{ path: file, expected: err.expected, found: `${RAW}${err.found}` }]);
+  }
+  const doc = parseDocument(text, { intAsBigInt: true });
   if (doc.errors.length) {
     throw new ConfigError([{ path: file, expected: "valid YAML", found: doc.errors[0].message.split("\n")[0] }]);
   }

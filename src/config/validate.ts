@@ -240,7 +240,11 @@ export function validateInstanceConfig(raw: unknown): ValidationResult {
             ? `only known keys (unknown: ${issue.keys.join(", ")})`
             : issue.code === "invalid_type" && found === undefined
               ? `a value (${issue.expected} is required)`
-              : issue.message.replace(/^Invalid input: /, "").replace(/^expected /, "");
+              : issue.code === "too_small" && issue.origin === "string" && issue.message.startsWith("Too small")
+                ? `a string of at least ${String(issue.minimum)} character(s)`
+                : issue.code === "too_big" && issue.origin === "string" && issue.message.startsWith("Too big")
+                  ? `a string of at most ${String(issue.maximum)} character(s)`
+                  : issue.message.replace(/^Invalid input: /, "").replace(/^expected /, "");
         return { path: keyPath(issue.path), expected, found: issue.code === "unrecognized_keys" ? issue.keys : found };
       }),
     };

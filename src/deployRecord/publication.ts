@@ -49,7 +49,11 @@ export interface Publication {
   faultDomains: FaultDomain[];
 }
 
-export type VerifyPublicationResult = { ok: true; publication: Publication } | { ok: false; reason: string };
+/**
+ * `input`: the key or the signature cannot be read as one, so nothing was verified (the CLI exits
+ * 2, an input error); otherwise a failure means the publication is not the one signed (exit 1).
+ */
+export type VerifyPublicationResult = { ok: true; publication: Publication } | { ok: false; reason: string; input?: boolean };
 
 /** The publication of a (validated) instance config. Deterministic. */
 export function publicationOf(config: InstanceConfig): Publication {
@@ -137,10 +141,10 @@ export function verifyPublication(jsonText: string | Uint8Array, signatureBase64
   try {
     key = loadPublicKey(publicKeyText);
   } catch (err) {
-    return { ok: false, reason: `unreadable public key: ${err instanceof KeyFormatError ? err.message : "not an Ed25519 key"}` };
+    return { ok: false, input: true, reason: `unreadable public key: ${err instanceof KeyFormatError ? err.message : "not an Ed25519 key"}` };
   }
   if (!decodeSignature(signatureBase64)) {
-    return { ok: false, reason: "malformed signature: expected base64 of a 64-byte Ed25519 signature" };
+    return { ok: false, input: true, reason: "malformed signature: expected base64 of a 64-byte Ed25519 signature" };
   }
   const text = typeof jsonText === "string" ? jsonText : Buffer.from(jsonText.buffer, jsonText.byteOffset, jsonText.byteLength).toString("utf8");
   let value: unknown;

@@ -8,7 +8,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Checks the shape of a `pulumi stack export` (version 3 or 4) / `plan --json` document. */
 export function asStateFile(doc: unknown, label: string): StateFile {
-  if (!isObject(doc)) throw new AuditInputError(`${label}: expected a JSON object (a \`pulumi stack export\` or \`plan --json\` file), found ${Array.isArray(doc) ? "an array" : typeof doc}`);
+  if (!isObject(doc)) throw new AuditInputError(`${label}: expected a JSON object (a \`pulumi stack export\` or \`plan --json\` file), found ${doc === null ? "null" : Array.isArray(doc) ? "an array" : typeof doc}`);
   const deployment = doc.deployment;
   if (!isObject(deployment) || !Array.isArray(deployment.resources)) {
     throw new AuditInputError(`${label}: expected a \`pulumi stack export\` or \`plan --json\` file with deployment.resources, found ${Object.keys(doc).slice(0, 5).join(", ") || "an empty object"}`);
