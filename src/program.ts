@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadInstance } from "./config/load";
 import type { InstanceConfig } from "./config/schema";
 import { stacksDir } from "./config/stackFile";
-import { ConfigError } from "./config/validate";
+import { ConfigError, stackNameIssues } from "./config/validate";
 import { loadPrivateKey, sign } from "./deployRecord/ed25519";
 import { publicationOf, renderPublication } from "./deployRecord/publication";
 import { ZipnetInstance } from "./instance/instance";
@@ -43,7 +43,10 @@ export function program(config: InstanceConfig, opts: ProgramOptions = {}) {
  */
 export function loadInstanceConfig(): InstanceConfig {
   try {
-    return loadInstance(new pulumi.Config("zipnet-infra").getObject<unknown>("instance"), stacksDir());
+    const config = loadInstance(new pulumi.Config("zipnet-infra").getObject<unknown>("instance"), stacksDir());
+    const issues = stackNameIssues(config, pulumi.getStack());
+    if (issues.length) throw new ConfigError(issues);
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;

@@ -184,6 +184,12 @@ const rows: Row[] = [
     unchanged: (d) => [path.join(d, "state.json")],
   },
   {
+    name: "plan: a stack whose config names another instance is refused (stack = instance)",
+    setup: (d) => ["plan", "--config-file", configWith(d, (t) => t, "Pulumi.acme.other.yaml"), "--no-audit"],
+    code: 2,
+    message: /zipnet-infra:instance\.name: expected the stack's name "acme\.other" \(one stack per instance.*found "acme\.preview"/,
+  },
+  {
     name: "plan: a UTF-16 config file is named as such",
     setup: (d) => {
       const file = path.join(d, "Pulumi.acme.preview.yaml");

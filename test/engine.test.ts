@@ -178,6 +178,14 @@ describe("the example stacks as `pulumi preview` runs them", () => {
     ]);
   });
 
+  it("the program under cmd/run refuses a stack whose config names another instance", async () => {
+    const cli = readCliConfig(stackFilePath("acme.preview"));
+    const config = parseInstanceConfig(cli.values[CONFIG_KEY]);
+    const err = await planStack(config, "acme.other", cli).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PlanError);
+    expect(String((err as Error).message)).toMatch(/zipnet-infra:instance\.name: expected the stack's name "acme\.other".*found "acme\.preview"/s);
+  });
+
   it.each(EXAMPLE_STACKS)("%s: cmd/run exits 0 and registers what the in-process plan registers, each resource under its own package's provider", async (stack) => {
     const cli = readCliConfig(stackFilePath(stack));
     const config = parseInstanceConfig(cli.values[CONFIG_KEY]);

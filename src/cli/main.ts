@@ -22,7 +22,7 @@ import { Command, CommanderError } from "commander";
 import { loadInstance } from "../config/load";
 import { readCliConfig, stackFilePath, stackNameOf } from "../config/stackFile";
 import { CONFIG_KEY } from "../config/schema";
-import { ConfigError } from "../config/validate";
+import { ConfigError, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
 import { INSTANCE_TYPE } from "../../policies/contract/wire";
@@ -76,6 +76,8 @@ async function plan(opts: PlanOptions): Promise<number> {
   const cli = readCliConfig(file);
   // The signed PeerId registry lives beside the stack file.
   const config = loadInstance(cli.values[CONFIG_KEY], path.dirname(file));
+  const misnamed = stackNameIssues(config, stack);
+  if (misnamed.length) throw new ConfigError(misnamed);
   // The pack starts while the program runs (two processes, as under the CLI).
   const pack = opts.audit ? startPolicyPack(opts.policyPack ?? DEFAULT_PACK_DIR) : undefined;
   pack?.catch(() => undefined);

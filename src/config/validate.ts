@@ -224,6 +224,15 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
   return issues;
 }
 
+/**
+ * One stack per instance, named after it: a stack whose config names another instance would
+ * build one instance under another's URNs, state and reports. Checked by the program (`pulumi
+ * up`) and by the offline plan before anything runs.
+ */
+export function stackNameIssues(config: Pick<InstanceConfig, "name">, stack: string): ConfigIssue[] {
+  return config.name === stack ? [] : [{ path: `${CONFIG_KEY}.name`, expected: `the stack's name "${stack}" (one stack per instance, named after it: Pulumi.${config.name}.yaml)`, found: config.name }];
+}
+
 /** Validates raw stack config (the value of `zipnet-infra:instance`). */
 export function validateInstanceConfig(raw: unknown): ValidationResult {
   if (raw === undefined || raw === null) {
