@@ -410,6 +410,27 @@ describe("CLI exit codes", () => {
 });
 
 describe("the real pack (policies/)", () => {
+  it("the audit's status of every item follows the pack's findings alone (pack and audit agree)", async () => {
+    const stripped = clone(mainnet.state);
+    for (const rec of records(stripped)) {
+      rec.attestations = {};
+      rec.acknowledgedRisks = [];
+    }
+    for (const [label, state] of [["mainnet", mainnet.state], ["preview", preview.state], ["stripped", stripped]] as const) {
+      const result = await auditStates([{ label, state }], { client: real });
+      for (const entry of result.checklist) {
+        const mine = result.violations.filter((v) => v.checklist === entry.id);
+        // What says "not met": a mandatory finding, or a devtest twin's (what production would refuse). Advice alone is not.
+        const findings = mine.filter((v) => !v.message.startsWith("can't run policy") && (v.level === "mandatory" || v.policy.endsWith(":devtest")));
+        const why = `${label} ${entry.id}: ${entry.status}; ${mine.map((v) => v.policy).join(", ")}`;
+        if (entry.status === "fail" || entry.status === "missing") expect(findings.length, why).toBeGreaterThan(0);
+        else if (entry.status === "unjudged") expect([findings.length, mine.length], why).toEqual([0, expect.any(Number)]);
+        else expect(findings, why).toEqual([]);
+        if (mine.some((v) => v.level === "mandatory")) expect(["fail", "missing"], why).toContain(entry.status);
+      }
+    }
+  });
+
   it("reports no mandatory violation on the unmodified example plans (redacted and in memory)", async () => {
     const result = await auditStates(
       [

@@ -6,6 +6,7 @@
  *  - acknowledge: production lists every risk.* id in acknowledgedRisks; devtest lists
  *    devtest.host-trusted (not applicable to production).
  */
+import { notApplicableReason } from "../contract/applicability";
 import { ageDays, parseDate, recordOfView } from "./core/checks";
 import { NOW_CONFIG, raw, resourcePolicies, type Levels, type ResourceContext, type ZipnetResourcePolicy } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE } from "./core/resources";
@@ -49,7 +50,7 @@ function attestation(id: string, description: string, opts: { aspect?: string; e
     configSchema: ATTEST_CONFIG,
     check(r, ctx) {
       const rec = recordOfView(r);
-      if (!rec) return;
+      if (!rec || notApplicableReason(id, rec)) return;
       checkAttestation(rec, id, ctx);
       opts.extra?.(rec, ctx);
     },
@@ -78,7 +79,7 @@ function acknowledgement(id: string, levels: Levels, description: string): Zipne
     types: [ZIPNET_INSTANCE_TYPE],
     check(r, ctx) {
       const rec = recordOfView(r);
-      if (!rec) return;
+      if (!rec || notApplicableReason(id, rec)) return;
       const list = rec.acknowledgedRisks;
       if (isUnknown(list)) return ctx.unknown("acknowledgedRisks");
       const ids = arr(list) ?? [];

@@ -1,5 +1,6 @@
 /** Checklist statuses from evidence: the pack's findings, the posture records, the policies that ran. */
 import { CHECKLIST, type ChecklistItem } from "../../../policies/contract/checklist";
+import { notApplicableReason as notApplicableFor } from "../../../policies/contract/applicability";
 import { OTHER_INSTANCES_KEY, RETAINED_KEY } from "../../../policies/src/core/crossInstance";
 import type { AnalyzerInfo, EffectivePolicyConfig } from "../analyzer";
 import { isObject, strings } from "./input";
@@ -7,23 +8,13 @@ import { checklistOf, type AuditedInstance, type AuditViolation, type ChecklistE
 
 // --- checklist statuses -------------------------------------------------------------------
 
-const CLIENT_TDX_ITEMS = new Set(["client.mrtd-allowlist", "client.reproducible", "client.quote-expiry-monitored", "client.rebuild-cadence"]);
+/** Why an item cannot apply to an instance (the pack's own rule), or undefined when it applies. */
+function notApplicableReason(id: string, inst: AuditedInstance): string | undefined {
+  return notApplicableFor(id, inst.record ?? { posture: inst.posture });
+}
 
 function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
-}
-
-/** Why an item cannot apply to an instance, or undefined when it applies. */
-function notApplicableReason(id: string, inst: AuditedInstance): string | undefined {
-  const tdx = isObject(inst.record?.tdx) ? inst.record.tdx : {};
-  if (id === "devtest.host-trusted" && inst.posture === "production") return "production posture: clients run in TDX";
-  if (inst.posture === "devtest") {
-    if (CLIENT_TDX_ITEMS.has(id) && list(tdx.clientMrtds).length === 0) return "devtest without client TDX (no client MR_TDs)";
-    if (id === "identity.mrtd-published" && list(tdx.committeeMrtds).length === 0) return "devtest without committee MR_TDs";
-    if (id === "audit.broadcast-archive" && !isObject(inst.record?.archive)) return "devtest without a Broadcasts archive (required in production only)";
-    if (id === "audit.peer-registry" && !isObject(inst.record?.registry)) return "devtest without a signed PeerId registry (required in production only)";
-  }
-  return undefined;
 }
 
 function attestationOf(id: string, inst: AuditedInstance): string | undefined {
