@@ -190,6 +190,16 @@ const rows: Row[] = [
     message: /zipnet-infra:instance\.name: expected the stack's name "acme\.other" \(one stack per instance.*found "acme\.preview"/,
   },
   {
+    name: "plan: a production stack file elsewhere names the registry beside it, not the repository's",
+    setup: (d) => {
+      const file = path.join(d, "Pulumi.acme.mainnet.yaml");
+      copyFileSync(path.join(ROOT, "stacks", "Pulumi.acme.mainnet.yaml"), file);
+      return ["plan", "--config-file", file, "--no-audit"];
+    },
+    code: 2,
+    message: new RegExp(`${path.join("case-\\d+", "acme\\.mainnet\\.registry\\.json")}: expected the signed PeerId -> legal entity registry`),
+  },
+  {
     name: "plan: a UTF-16 config file is named as such",
     setup: (d) => {
       const file = path.join(d, "Pulumi.acme.preview.yaml");

@@ -26,6 +26,7 @@ export function registryIssues(config: InstanceConfig, stacksDir: string): Confi
     signatureText: readIfExists(`${file}.sig`),
     publicKeyText: config.registry?.publicKey,
     instance: config.name,
+    file,
     nodeIds: config.committee.map((n) => n.id),
     optionalNodeIds: [config.aggregator.id],
   });

@@ -165,6 +165,8 @@ export interface CheckRegistryInput {
   /** `registry.publicKey` from the config; undefined = not configured. */
   publicKeyText?: string;
   instance: string;
+  /** Where the registry was read from (messages name it); default the repository's `stacks/<instance>.registry.json`. */
+  file?: string;
   /** Nodes that must have an entry (every node of the instance: committee and aggregator). */
   nodeIds: string[];
   /** Nodes that may have an entry but need not (default none). Entries for any other node are issues. */
@@ -180,7 +182,8 @@ export interface CheckRegistryInput {
  * Content problems are reported even when the signature is bad, so one run shows everything.
  */
 export function checkRegistry(input: CheckRegistryInput): RegistryIssue[] {
-  const { registry: file, signature: sigFile } = registryPaths(input.instance);
+  const file = input.file ?? registryPaths(input.instance).registry;
+  const sigFile = `${file}.sig`;
   const issues: RegistryIssue[] = [];
 
   let key: KeyObject | undefined;
