@@ -3,7 +3,7 @@
  * audit and the report. Importing this module starts nothing (no gRPC server, no cloud SDK):
  * only index.ts constructs the PolicyPack.
  */
-import { CHECKLIST } from "./contract/checklist";
+import { CHECKLIST, checklistIdOf } from "./contract/checklist";
 import * as aggregator from "./src/aggregator";
 import * as attestations from "./src/attestations";
 import * as audit from "./src/audit";
@@ -61,10 +61,7 @@ export const POLICY_CATALOG: readonly PolicyCatalogEntry[] = ALL_POLICIES.map((p
   kind: p.kind,
 }));
 
-/** The checklist id of a diagnostic's policy name. */
-export function checklistIdOf(policyName: string): string {
-  return policyName.split(":")[0];
-}
+export { checklistIdOf } from "./contract/checklist";
 
 // Self-check at load: unique names, known checklist ids, every checklist item covered.
 {

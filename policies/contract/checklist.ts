@@ -63,3 +63,8 @@ export function checklistItem(id: string): ChecklistItem {
   if (!item) throw new Error(`unknown checklist id ${id}`);
   return item;
 }
+
+/** The checklist id of a policy (or diagnostic) name: `<id>[:aspect][:devtest]`. */
+export function checklistIdOf(policyName: string): string {
+  return policyName.split(":")[0];
+}

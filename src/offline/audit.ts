@@ -79,7 +79,7 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
       // judged once), and what the state marks retainOnDelete.
       const others = facts.slice(0, i).map(({ record: _record, ...f }) => f);
       const retained = resources.filter((r) => r.retainOnDelete).map((r) => r.urn);
-      effective = await client.configure(withStateFacts(info, opts.config ?? {}, others, retained));
+      effective = await client.configure(withStateFacts(info.policies, opts.config ?? {}, others, retained));
       const res = await analyzeState(client, state, facts[i].urn);
       analyzed += res.analyzed;
       violations.push(...res.violations);

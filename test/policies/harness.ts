@@ -17,7 +17,7 @@ import type { InstanceConfig } from "../../src/config/schema";
 import type { RecordedResource } from "../../src/offline/engine/model";
 import { ALL_POLICIES, setClock, type ZipnetPolicy } from "../../policies/pack";
 import { CHECK_FAILED } from "../../policies/src/core/policy";
-import { OTHER_INSTANCES_KEY, RETAINED_KEY } from "../../policies/src/core/crossInstance";
+import { withStateFacts } from "../../src/offline/audit/analyze";
 
 // The framework's own proxy (internal module of @pulumi/policy).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -153,14 +153,6 @@ export interface RunOptions {
   stateFacts?: boolean;
 }
 
-/** The config the offline plan gives a policy about facts outside the stack (src/offline/audit.ts withStateFacts). */
-function stateFactsConfig(p: ZipnetPolicy, plan: Plan): Record<string, unknown> {
-  const schema = (p.configSchema?.properties ?? {}) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  if (OTHER_INSTANCES_KEY in schema) out[OTHER_INSTANCES_KEY] = [];
-  if (RETAINED_KEY in schema) out[RETAINED_KEY] = plan.filter((r) => r.retainOnDelete).map((r) => r.urn);
-  return out;
-}
 
 function providerOf(plan: Plan, ref: string): PlanResource | undefined {
   if (!ref) return undefined;
@@ -214,11 +206,14 @@ export async function runPolicies(plan: Plan, opts: RunOptions = {}): Promise<Ru
     stackResources = resources;
     return resources;
   };
+  // What the offline plan gives the policies about facts outside the stack (the audit's own code).
+  const retained = plan.filter((r) => r.retainOnDelete).map((r) => r.urn);
+  const facts = opts.stateFacts === false ? {} : withStateFacts(policies, {}, [], retained);
   try {
     for (const p of policies) {
       const level = p.enforcementLevel ?? "advisory";
-      const facts = opts.stateFacts === false ? {} : stateFactsConfig(p, plan);
-      const getConfig = () => ({ ...facts, ...(opts.config?.[p.name] ?? {}) });
+      const fact = facts[p.name];
+      const getConfig = () => ({ ...(typeof fact === "object" ? fact : {}), ...(opts.config?.[p.name] ?? {}) });
       if ("validateResource" in p && p.validateResource && opts.resources !== false) {
         const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
         for (const { r, props, provider } of inputs) {

@@ -3,13 +3,14 @@
  * with inputs, AnalyzeStack with outputs), the pack's diagnostics as violations, and the policy
  * config carrying the facts no stack holds.
  */
-import { AnalyzerCallError, type AnalyzerInfo, type AnalyzerResource, type AnalyzeResult, type Diagnostic, type PolicyPackClient, type PolicyPackConfig } from "../analyzer";
+import { checklistIdOf } from "../../../policies/contract/checklist";
+import { AnalyzerCallError, type AnalyzerResource, type AnalyzeResult, type Diagnostic, type PolicyPackClient, type PolicyPackConfig } from "../analyzer";
 import { providerOf, stackOfUrn, type InstanceFacts } from "../stateFacts";
 import { OTHER_INSTANCES_KEY, RETAINED_KEY } from "../../../policies/src/core/crossInstance";
 import type { StateFile, StateResource } from "../stateFile";
 import { mapLimit } from "../concurrency";
 import { isObject, liveResources, strings } from "./input";
-import { checklistOf, type AuditViolation } from "./types";
+import { type AuditViolation } from "./types";
 
 
 /** Properties of a state resource: its inputs (Analyze) or its outputs (AnalyzeStack), as `pulumi policy analyze` sends them. */
@@ -74,7 +75,7 @@ function messageOf(d: Diagnostic): string {
 function toViolation(d: Diagnostic, fallbackUrn: string): AuditViolation {
   return {
     policy: d.policyName,
-    checklist: checklistOf(d.policyName),
+    checklist: checklistIdOf(d.policyName),
     level: d.enforcementLevel === "mandatory" || d.enforcementLevel === "remediate" ? "mandatory" : "advisory",
     urn: d.urn || fallbackUrn,
     message: messageOf(d),
@@ -88,7 +89,7 @@ function errorViolation(err: AnalyzerCallError, fallbackUrn: string): AuditViola
   const lines = err.details.split("\n").filter((l) => l.trim() && !/^\s+at /.test(l));
   return {
     policy,
-    checklist: checklistOf(policy),
+    checklist: checklistIdOf(policy),
     level: "mandatory",
     urn: err.urn || fallbackUrn,
     message: `${err.method} failed, the policy threw: ${lines.slice(0, 3).join(" | ").slice(0, 500)}`,
@@ -140,9 +141,9 @@ export async function analyzeState(client: PolicyPackClient, state: StateFile, f
  * policy that takes them (by its config schema): the other instances' facts and the URNs the
  * state marks retainOnDelete.
  */
-export function withStateFacts(info: AnalyzerInfo, base: PolicyPackConfig, others: InstanceFacts[], retained: string[]): PolicyPackConfig {
+export function withStateFacts(policies: ReadonlyArray<{ name: string; configSchema?: { properties?: object } }>, base: PolicyPackConfig, others: InstanceFacts[], retained: string[]): PolicyPackConfig {
   const out: PolicyPackConfig = { ...base };
-  for (const p of info.policies) {
+  for (const p of policies) {
     const schema = p.configSchema?.properties ?? {};
     const extra: Record<string, unknown> = {};
     if (OTHER_INSTANCES_KEY in schema) extra[OTHER_INSTANCES_KEY] = others;

@@ -1,10 +1,10 @@
 /** Checklist statuses from evidence: the pack's findings, the posture records, the policies that ran. */
-import { CHECKLIST, type ChecklistItem } from "../../../policies/contract/checklist";
+import { CHECKLIST, checklistIdOf, type ChecklistItem } from "../../../policies/contract/checklist";
 import { notApplicableReason as notApplicableFor } from "../../../policies/contract/applicability";
 import { OTHER_INSTANCES_KEY, RETAINED_KEY } from "../../../policies/src/core/crossInstance";
 import type { AnalyzerInfo, EffectivePolicyConfig } from "../analyzer";
 import { isObject, strings } from "./input";
-import { checklistOf, type AuditedInstance, type AuditViolation, type ChecklistEntry, type ChecklistStatus } from "./types";
+import { type AuditedInstance, type AuditViolation, type ChecklistEntry, type ChecklistStatus } from "./types";
 
 // --- checklist statuses -------------------------------------------------------------------
 
@@ -69,7 +69,7 @@ export function checklistEntries(
     const evidence: string[] = [];
     const mine = violations.filter((v) => v.checklist === item.id);
     const mandatory = mine.filter((v) => v.level === "mandatory");
-    const policies = info.policies.filter((p) => checklistOf(p.name) === item.id && effective[p.name]?.enforcementLevel !== "disabled");
+    const policies = info.policies.filter((p) => checklistIdOf(p.name) === item.id && effective[p.name]?.enforcementLevel !== "disabled");
     evidence.push(
       policies.length
         ? `policies (${info.name}@${info.version}, ${analyzed} resources): ${policies.map((p) => `${p.name} [${p.kind}, ${effective[p.name]?.enforcementLevel ?? p.enforcementLevel}]`).join(", ")}`

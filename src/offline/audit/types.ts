@@ -60,8 +60,3 @@ export class AuditInputError extends Error {}
 
 /** An audited instance: its facts, and its posture record when the state has one. */
 export type AuditedInstance = InstanceFacts & { record?: Record<string, unknown> };
-
-/** The checklist id of a policy name (`<id>[:aspect][:devtest]`). */
-export function checklistOf(policyName: string): string {
-  return policyName.split(":")[0];
-}
