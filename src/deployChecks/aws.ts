@@ -1,14 +1,16 @@
 /** Deploy checks for AWS (EC2, IAM, KMS, S3). */
 import { AWS_SEV_SNP_FAMILIES } from "../config/defaults";
+import { AWS_KEY, AWS_VM } from "../../policies/contract/types";
+import { obj } from "../../policies/src/core/values";
 import { at, isUnknown, type DeployRule } from "./rule";
 
-const INSTANCE = "aws:ec2/instance:Instance";
+const INSTANCE = AWS_VM;
 const BUCKET = "aws:s3/bucket:Bucket";
 const LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
 const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-const KEY = "aws:kms/key:Key";
+const KEY = AWS_KEY;
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 
 const S3_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -127,9 +129,7 @@ export const crossAccountAssumeRole: DeployRule = {
   description: "A role trusted by a role of another account is assumable only if that role also has an identity policy allowing sts:AssumeRole on it.",
   source: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html (cross-account requests need an allow in the trusting account's resource policy and in the calling account's identity policy)",
   check(s, ctx, report) {
-    const doc = typeof s.props.assumeRolePolicy === "string" ? safeJson(s.props.assumeRolePolicy) : s.props.assumeRolePolicy;
-    const statements = Array.isArray(doc?.Statement) ? doc.Statement : doc?.Statement ? [doc.Statement] : [];
-    for (const st of statements) {
+    for (const st of statementsOf(s.props.assumeRolePolicy)) {
       const principals = [st?.Principal?.AWS].flat().filter((p): p is string => typeof p === "string");
       for (const principal of principals) {
         const callerRole = ctx.resolve(principal, [ROLE])[0];
@@ -140,9 +140,7 @@ export const crossAccountAssumeRole: DeployRule = {
         const allowed = ctx.ofType(ROLE_POLICY).some((p) => {
           const pp = ctx.subject(p).props;
           if (!ctx.resolve(pp.role, [ROLE]).includes(callerRole)) return false;
-          const policy = typeof pp.policy === "string" ? safeJson(pp.policy) : pp.policy;
-          const sts = Array.isArray(policy?.Statement) ? policy.Statement : [policy?.Statement];
-          return sts.some((x: any) => x?.Effect === "Allow" && [x?.Action].flat().some((a: unknown) => a === "sts:AssumeRole" || a === "sts:*" || a === "*"));
+          return statementsOf(pp.policy).some((x: any) => x?.Effect === "Allow" && [x?.Action].flat().some((a: unknown) => a === "sts:AssumeRole" || a === "sts:*" || a === "*"));
         });
         if (!allowed) report("assumeRolePolicy", `an identity policy on ${ctx.subject(callerRole).name} (account ${callerAccount}) allowing sts:AssumeRole on this role (account ${myAccount})`, principal);
       }
@@ -150,12 +148,10 @@ export const crossAccountAssumeRole: DeployRule = {
   },
 };
 
-function safeJson(text: string): any {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+/** An IAM policy document's statements (JSON text or object; one statement or a list). */
+function statementsOf(doc: unknown): any[] {
+  const statement = obj(doc)?.Statement;
+  return Array.isArray(statement) ? statement : statement ? [statement] : [];
 }
 
 const VOLUME_TYPES = ["standard", "gp2", "gp3", "io1", "io2", "sc1", "st1"];

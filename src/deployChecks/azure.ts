@@ -1,8 +1,9 @@
 /** Deploy checks for Azure (ARM through azure-native: nothing is checked before `pulumi up`). */
 import { CONFIDENTIAL_SIZE } from "../config/defaults";
+import { AZURE_VM } from "../../policies/contract/types";
 import { at, isUnknown, type DeployRule, type Report } from "./rule";
 
-const VM = "azure-native:compute:VirtualMachine";
+const VM = AZURE_VM;
 const NSG = "azure-native:network:NetworkSecurityGroup";
 const NIC = "azure-native:network:NetworkInterface";
 const PUBLIC_IP = "azure-native:network:PublicIPAddress";

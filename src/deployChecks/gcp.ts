@@ -1,13 +1,14 @@
 /** Deploy checks for Google Cloud (Compute Engine, Cloud KMS, IAM, Cloud Storage). */
-import { GCP_TDX_ZONES } from "../config/defaults";
+import { CONFIDENTIAL_SIZE, GCP_TDX_ZONES } from "../config/defaults";
+import { GCP_KEY, GCP_VM } from "../../policies/contract/types";
 import { at, decodedConfig, isUnknown, type DeployContext, type DeployRule, type Report, type Subject } from "./rule";
 
 const TFG = "hashicorp/terraform-provider-google (bridged by @pulumi/gcp)";
-const VM = "gcp:compute/instance:Instance";
+const VM = GCP_VM;
 const FIREWALL = "gcp:compute/firewall:Firewall";
 const BUCKET = "gcp:storage/bucket:Bucket";
 const KEY_RING = "gcp:kms/keyRing:KeyRing";
-const CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey";
+const CRYPTO_KEY = GCP_KEY;
 const KEY_MEMBER = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
 const SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account";
 const NETWORK = "gcp:compute/network:Network";
@@ -240,7 +241,7 @@ export const tdxMachineType: DeployRule = {
   check(s, _ctx, report) {
     if (at(s.props, "confidentialInstanceConfig", "confidentialInstanceType") !== "TDX") return;
     const mt = s.props.machineType;
-    if (typeof mt === "string" && !/^c3-standard-\d+$/.test(mt.split("/").pop() ?? mt)) report("machineType", "a c3-standard-* machine type (Intel TDX)", mt);
+    if (typeof mt === "string" && !CONFIDENTIAL_SIZE.gcp.pattern.test(mt.split("/").pop() ?? mt)) report("machineType", "a c3-standard-* machine type (Intel TDX)", mt);
   },
 };
 

@@ -5,7 +5,9 @@
  * `resource: property path: expected ..., found ...`. They read a state's inputs (what the engine
  * would send to the provider), so a plan and an audited export are judged alike. Pure: no SDK.
  */
-import { UNKNOWN, arr, at, isUnknown, obj, plain } from "../../policies/src/core/values";
+import { providerConfigValue } from "../../policies/contract/wire";
+import { UNKNOWN, at, describe, isUnknown, plain } from "../../policies/src/core/values";
+import { providerOf } from "../offline/stateFacts";
 import type { StateResource } from "../offline/stateFile";
 
 export { UNKNOWN, isUnknown };
@@ -51,13 +53,6 @@ export interface DeployRule {
   check(s: Subject, ctx: DeployContext, report: Report): void;
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return "nothing";
-  if (v === UNKNOWN) return "an unknown value";
-  const text = JSON.stringify(v, (_k, e) => (e === UNKNOWN ? "<unknown>" : e)) ?? String(v);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
 function nameOf(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
@@ -65,7 +60,7 @@ function nameOf(urn: string): string {
 /** Provider config values travel as JSON text when they are not strings. */
 export function decodedConfig(props: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = {};
-  for (const [k, v] of Object.entries(props)) out[k] = obj(v) ?? arr(v) ?? v;
+  for (const [k, v] of Object.entries(props)) out[k] = plain(providerConfigValue(v));
   return out;
 }
 
@@ -90,11 +85,7 @@ export function context(resources: StateResource[]): DeployContext {
       }
       return s;
     },
-    provider(r) {
-      const ref = r.provider;
-      if (!ref) return undefined;
-      return byUrn.get(ref.slice(0, ref.lastIndexOf("::")));
-    },
+    provider: (r) => providerOf(r.provider, byUrn),
     providerConfig(r) {
       const p = ctx.provider(r);
       return p ? decodedConfig(ctx.subject(p).props) : {};

@@ -31,13 +31,8 @@ export function installEngine(model: EngineModel): void {
   // What the SDK learns from SupportsFeature when a stack starts (settings.awaitFeatureSupport),
   // set now for programs called outside a stack (tests).
   const store = (state as unknown as { getStore(): Record<string, unknown> }).getStore();
-  const flags: Record<string, string> = {
-    secrets: "supportsSecrets", resourceReferences: "supportsResourceReferences", outputValues: "supportsOutputValues",
-    deletedWith: "supportsDeletedWith", replaceWith: "supportsReplaceWith", aliasSpecs: "supportsAliasSpecs",
-    transforms: "supportsTransforms", invokeTransforms: "supportsInvokeTransforms", parameterization: "supportsParameterization",
-    resourceHooks: "supportsResourceHooks", errorHooks: "supportsErrorHooks",
-  };
-  for (const [feature, flag] of Object.entries(flags)) store[flag] = SUPPORTED_FEATURES.has(feature);
+  // The SDK's store flag for feature `x` is `supportsX`.
+  for (const feature of SUPPORTED_FEATURES) store[`supports${feature[0].toUpperCase()}${feature.slice(1)}`] = true;
 }
 
 /** Waits until every registration the program started has reached the engine. */

@@ -18,6 +18,7 @@
  * What the providers answer comes from the simulated cloud (cloud.ts).
  */
 import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE } from "../../../policies/contract/wire";
+import { isSecretValue } from "../stateFile";
 import { createdState, invokeResult, pseudoUuid } from "./cloud";
 
 export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
@@ -256,7 +257,7 @@ export class EngineModel {
     // The engine marks the outputs the SDK lists as secret (source_eval.go, additionalSecretOutputs).
     for (const key of reg.additionalSecretOutputs) {
       const v = outputs[key];
-      if (v !== undefined && !isSecret(v)) outputs[key] = { [SECRET_SIG_KEY]: SECRET_SIG, value: v };
+      if (v !== undefined && !isSecretValue(v)) outputs[key] = { [SECRET_SIG_KEY]: SECRET_SIG, value: v };
     }
     const id = !reg.custom ? "" : isProviderType(reg.type) ? this.providerId(urn) : (knownString(created.id) ?? `${reg.name}-id`);
     const record: RecordedResource = {
@@ -318,10 +319,6 @@ export class EngineModel {
   errors(): string[] {
     return this.logs.filter((l) => l.severity === "error").map((l) => l.message);
   }
-}
-
-function isSecret(v: unknown): boolean {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 }
 
 function knownString(v: unknown): string | undefined {
