@@ -29,7 +29,8 @@ function filesUnder(dir: string): string[] {
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
+      // Directories count too: a refused command must not even create a folder.
+      if (e.isDirectory()) (out.push(`${path.relative(tmp, p)}/`), walk(p));
       else out.push(path.relative(tmp, p));
     }
   };
@@ -54,8 +55,6 @@ interface Row {
   setup(dir: string): string[];
   code: number;
   message: RegExp;
-  /** Files (relative to tmp) that must exist after the run, under the case folder; default none new. */
-  writes?: string[];
   /** Files whose content must not change. */
   unchanged?: (dir: string) => string[];
 }
@@ -108,6 +107,17 @@ const rows: Row[] = [
     },
     code: 2,
     message: /--json .*: expected a path other than the command's inputs, found the --config-file file itself/,
+    unchanged: (d) => [path.join(d, "Pulumi.acme.preview.yaml")],
+  },
+  {
+    name: "plan: --json is a symlink to the config file",
+    setup: (d) => {
+      const cfg = configWith(d, (t) => t);
+      execFileSync("ln", ["-s", cfg, path.join(d, "plan.json")]);
+      return ["plan", "--config-file", cfg, "--no-audit", "--json", path.join(d, "plan.json")];
+    },
+    code: 2,
+    message: /--json .*plan\.json: expected a path other than the command's inputs, found the --config-file file itself/,
     unchanged: (d) => [path.join(d, "Pulumi.acme.preview.yaml")],
   },
   {
@@ -275,6 +285,7 @@ describe("the CLI refuses bad input and unsafe outputs: exit 2, a clear message,
     expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
     expect(filesUnder(dir)).toEqual(existing); // nothing written
     expect(filesUnder(tmp).filter((f) => f.includes("escaped"))).toEqual([]);
+    expect(existsSync(path.join(tmp, "escaped-by-name"))).toBe(false);
     for (const [f, text] of before) expect(readFileSync(f, "utf8")).toBe(text);
   }, 120_000);
 
@@ -288,10 +299,14 @@ describe("the CLI refuses bad input and unsafe outputs: exit 2, a clear message,
   }, 120_000);
 
   it("a pipe gets the whole output (well over a pipe's 64 KiB), verdict included", () => {
-    // Twelve copies of one instance: every pair shares a name, fault domains and a mount.
+    // Twelve copies of one devtest instance: every pair shares a name, fault domains and a mount (advisory).
     const states = Array.from({ length: 12 }, () => `--state "${state}"`).join(" ");
     const r = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" audit ${states} | (sleep 2; cat)`], { cwd: tmp, encoding: "utf8", timeout: 120_000 });
+    const direct = spawnSync(process.execPath, [BIN, "audit", ...Array.from({ length: 12 }, () => ["--state", state]).flat()], { cwd: tmp, encoding: "utf8", timeout: 120_000 });
+    expect(direct.status).toBe(0); // devtest instances: the shared facts are advisory
     expect(r.stdout.length).toBeGreaterThan(65_536);
-    expect(r.stdout.trimEnd()).toMatch(/(FAILED: \d+ mandatory violation\(s\).*|passed: .*)$/s);
+    expect(r.stdout).toBe(direct.stdout);
+    expect(r.stdout).toMatch(/advisory/);
+    expect(r.stdout).toMatch(/\npassed: no mandatory violations, no deploy-check findings\n$/);
   }, 120_000);
 });

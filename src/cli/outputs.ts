@@ -4,7 +4,7 @@
  * names from inputs are validated before they name anything on disk; files are written only
  * after every check has passed, each atomically (a temporary file beside it, then a rename).
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import * as path from "node:path";
 import { isValidInstanceName } from "../../policies/contract/patterns";
 
@@ -33,9 +33,18 @@ function kindOf(p: string): "missing" | "file" | "directory" | "special" | "loop
   }
 }
 
-/** The same file or place, whether or not it exists yet (symlinked parents resolved). */
+/** The same file or place, whether or not it exists yet: symlinks (of the file or its folder) resolved. */
 function identity(p: string): string {
-  return path.resolve(p);
+  const abs = path.resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    try {
+      return path.join(realpathSync(path.dirname(abs)), path.basename(abs));
+    } catch {
+      return abs;
+    }
+  }
 }
 
 /**
