@@ -49,7 +49,7 @@ function stateFile(dir: string, n: number): string {
  */
 async function prep(n: number, dir: string, scenario: string): Promise<void> {
   Error.stackTraceLimit = 0;
-  const { planInstance } = (require("../src/offline/plan") as typeof import("../src/offline/plan"));
+  const { planInstance } = (require("../src/offline/planInProcess") as typeof import("../src/offline/planInProcess"));
   const { unredactedPlanState } = (require("../src/offline/audit") as typeof import("../src/offline/audit"));
   const { scenarios, stackName, toConfig } = (require("./instances") as typeof import("./instances"));
   const s = scenarios(n).find((x) => x.name === scenario);
@@ -85,7 +85,7 @@ async function timedRuns<T extends { resources: unknown[] }>(label: string, runs
 }
 
 async function plan(n: number, dir: string, runs: number): Promise<void> {
-  const { planInstance } = (require("../src/offline/plan") as typeof import("../src/offline/plan"));
+  const { planInstance } = (require("../src/offline/planInProcess") as typeof import("../src/offline/planInProcess"));
   const { preloadClasses } = (require("./floor") as typeof import("./floor"));
   const { benchConfig, stackName } = (require("./instances") as typeof import("./instances"));
   const recorded = JSON.parse(readFileSync(resourcesFile(dir, n), "utf8")) as RecordedResource[];

@@ -1,7 +1,7 @@
 /** The Broadcasts archive: retention nobody can shorten, a write-only writer, the job in the boot contract. */
 import { describe, expect, it } from "vitest";
 import { archiveBucketName } from "../src/archive/naming";
-import { planInstance } from "../src/offline/plan";
+import { planInstance } from "../src/offline/planInProcess";
 import { exampleConfig, examplePlan, ofType, ownerOf } from "./support/plans";
 
 describe("Broadcasts archive on AWS (acme.mainnet)", () => {

@@ -28,7 +28,8 @@ function crossInstanceViolations(facts: InstanceFacts[]) {
     message: `${f.subject}: ${f.path}: expected ${f.expected}, found ${f.found}`,
   }));
 }
-import { planInstance, type Plan } from "../src/offline/plan";
+import type { Plan } from "../src/offline/plan";
+import { planInstance } from "../src/offline/planInProcess";
 import type { StateFile, StateResource } from "../src/offline/stateFile";
 
 const FIXTURES = path.join(__dirname, "fixtures");

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { CONFIG_KEY } from "../src/config/schema";
 import { formatIssue, validateInstanceConfig } from "../src/config/validate";
 import { serviceAccountId } from "../src/nodes/gcp";
-import { planInstance } from "../src/offline/plan";
+import { planInstance } from "../src/offline/planInProcess";
 import { exampleConfig, ofType, rawExample } from "./support/plans";
 
 function issues(raw: unknown): string[] {

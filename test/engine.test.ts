@@ -17,7 +17,8 @@ import { runInProcess } from "../src/offline/engine/inProcess";
 import { EngineModel, packageOf, parseProviderRef, type Registration } from "../src/offline/engine/model";
 import { engineHandlers } from "../src/offline/engine/monitor";
 import { languageHostArgs, readProjectFile, runProgramProcess } from "../src/offline/engine/programProcess";
-import { PlanError, planInstance, planStack } from "../src/offline/plan";
+import { PlanError, planStack } from "../src/offline/plan";
+import { planInstance } from "../src/offline/planInProcess";
 import { EXAMPLE_STACKS } from "./support/plans";
 
 const reg = (over: Partial<Registration>): Registration => ({

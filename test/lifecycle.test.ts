@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { instanceNodes } from "../src/config/validate";
 import { WIPE_METHOD, wipeHookCallback, wipeRecord, writeWipeRecord, type WipeRecord } from "../src/lifecycle/wipe";
-import { planInstance } from "../src/offline/plan";
+import { planInstance } from "../src/offline/planInProcess";
 import { EXAMPLE_STACKS, diffPlans, exampleConfig, examplePlan, ofType, ownerOf } from "./support/plans";
 
 describe.each(EXAMPLE_STACKS)("%s disk keys and deletion", (stack) => {

@@ -8,7 +8,7 @@ import { CHECKLIST } from "../policies/contract/checklist";
 import { instanceSchema } from "../src/config/schema";
 import { startPolicyPack, type PolicyPackClient } from "../src/offline/analyzer";
 import { DEFAULT_PACK_DIR, auditStates, unredactedPlanState, type AuditResult } from "../src/offline/audit";
-import { planInstance } from "../src/offline/plan";
+import { planInstance } from "../src/offline/planInProcess";
 import type { StateFile, StateResource } from "../src/offline/stateFile";
 import { examplePlan, rawExample } from "./support/plans";
 

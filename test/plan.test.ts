@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main";
 import { instanceNodes } from "../src/config/validate";
-import { planInstance } from "../src/offline/plan";
+import { planInstance } from "../src/offline/planInProcess";
 import { exampleConfig, rawExample } from "./support/plans";
 
 function capture() {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parsePolicyHcl, can, type Capability, type VaultPolicy } from "../policies/lib/vaultAcl";
 import { instanceNodes } from "../src/config/validate";
 import type { RecordedResource } from "../src/offline/engine/model";
-import { planInstance } from "../src/offline/plan";
+import { planInstance } from "../src/offline/planInProcess";
 import { COMMITTEE_KEY, mountPath, nodeKey } from "../src/secrets/layout";
 import { EXAMPLE_STACKS, diffPlans, examplePlan, exampleConfig, isSecret, ofType, ownerOf, plainStrings } from "./support/plans";
 

@@ -1,17 +1,16 @@
 /**
  * The offline plan: validate the config, run the program against the offline engine in preview
  * mode, and describe what it would build. `planStack` runs it as `pulumi preview` does (a spawned
- * `cmd/run` program, config from the stack file as the CLI builds it); `planInstance` runs it in
- * this process (tests, the benchmark). Both meet the same engine model.
+ * `cmd/run` program, config from the stack file as the CLI builds it); `planInstance`
+ * (./planInProcess) runs it in this process (tests, the benchmark). Both meet the same engine
+ * model. This module loads no Pulumi SDK: the CLI reports a config error before any SDK loads.
  */
 import type { InstanceConfig } from "../config/schema";
 import { LABEL_NODE } from "../../policies/contract/labels";
 import { firewallRules } from "../instance/firewall";
 import { nodeSecretPaths, roleName } from "../secrets/layout";
 import { instanceNodes } from "../config/validate";
-import { PROJECT_NAME, PROJECT_ROOT, STACKS_DIR_ENV, type CliConfig } from "../config/stackFile";
-import { program } from "../program";
-import { runInProcess } from "./engine/inProcess";
+import { PROJECT_ROOT, STACKS_DIR_ENV, type CliConfig } from "../config/stackFile";
 import type { EngineModel, RecordedResource } from "./engine/model";
 import { runProgramProcess } from "./engine/programProcess";
 import { toStateFile, toStateResource, type StateFile } from "./stateFile";
@@ -37,19 +36,13 @@ export class PlanError extends Error {
   }
 }
 
-function planOf(model: EngineModel, stack: string, config: InstanceConfig): Plan {
+export function planOf(model: EngineModel, stack: string, config: InstanceConfig): Plan {
   if (model.failures.length) {
     throw new PlanError(`the engine refused ${model.failures.length} registration(s):\n${model.failures.map((f) => `  - ${f}`).join("\n")}`, model.failures);
   }
   // The engine alone knows deleteBeforeReplace (exports do not hold it): the checks see it here.
   const deployChecks = runDeployChecks(model.resources.map((r) => ({ ...toStateResource(r, "keep"), deleteBeforeReplace: r.deleteBeforeReplace })));
   return { stack, config, resources: model.resources, state: toStateFile(model.resources, "zipnet-infra offline plan"), deployChecks };
-}
-
-/** The plan in this process (tests, benchmark). */
-export async function planInstance(config: InstanceConfig, stack: string, opts: { preview?: boolean } = {}): Promise<Plan> {
-  const run = await runInProcess(() => program(config), { project: PROJECT_NAME, stack, preview: opts.preview ?? true });
-  return planOf(run.model, stack, config);
 }
 
 /** The plan as `pulumi preview` runs the program: a `cmd/run` child against the offline engine's gRPC server. */

@@ -63,7 +63,7 @@ function sourceHash(stack: string, extra: string): string {
 
 async function buildPlan(stack: string, mutateConfig?: (raw: any) => void): Promise<Plan> {
   // Loaded lazily: the program imports the cloud SDKs (seconds); a cached plan needs none of it.
-  const { planInstance } = await import("../../src/offline/plan");
+  const { planInstance } = await import("../../src/offline/planInProcess");
   const p = await planInstance(exampleConfig(stack, mutateConfig), stack);
   return p.resources.map((r) => ({
     urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider,

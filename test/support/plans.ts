@@ -4,7 +4,8 @@ import type { InstanceConfig } from "../../src/config/schema";
 import { parseInstanceConfig } from "../../src/config/validate";
 import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE as UNKNOWN } from "../../policies/contract/wire";
 import type { RecordedResource } from "../../src/offline/engine/model";
-import { planInstance, type Plan } from "../../src/offline/plan";
+import type { Plan } from "../../src/offline/plan";
+import { planInstance } from "../../src/offline/planInProcess";
 
 export const EXAMPLE_STACKS = ["acme.mainnet", "acme.preview"] as const;
 
