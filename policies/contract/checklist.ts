@@ -68,3 +68,27 @@ export function checklistItem(id: string): ChecklistItem {
 export function checklistIdOf(policyName: string): string {
   return policyName.split(":")[0];
 }
+
+/**
+ * The checklist's sections (its headings, in its order), by id prefix. `scope.per-instance` is
+ * the checklist's preamble ("work through this checklist per instance"): its own last section,
+ * so that the items keep the checklist's order and numbers.
+ */
+export const CHECKLIST_SECTIONS: readonly { title: string; prefixes: readonly string[] }[] = [
+  { title: "Instance identity and scope", prefixes: ["identity"] },
+  { title: "Committee secret handling", prefixes: ["secret"] },
+  { title: "Committee server node hygiene", prefixes: ["committee"] },
+  { title: "Aggregator node hygiene", prefixes: ["aggregator"] },
+  { title: "Client image hygiene (TDX-gated instances)", prefixes: ["client"] },
+  { title: "Client image hygiene (TDX disabled, dev/test only)", prefixes: ["devtest"] },
+  { title: "Network hygiene", prefixes: ["network"] },
+  { title: "Archival / audit", prefixes: ["audit"] },
+  { title: "Emergency contacts", prefixes: ["ops"] },
+  { title: "Known-not-yet-protected footguns", prefixes: ["risk"] },
+  { title: "Per instance", prefixes: ["scope"] },
+];
+
+/** The checklist's items grouped by section, each section in the checklist's order. */
+export function checklistBySection(): { title: string; items: ChecklistItem[] }[] {
+  return CHECKLIST_SECTIONS.map((s) => ({ title: s.title, items: CHECKLIST.filter((i) => s.prefixes.includes(i.id.split(".")[0])) }));
+}

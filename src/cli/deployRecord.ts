@@ -9,28 +9,28 @@ import type { InstanceConfig } from "../config/schema";
 import { alertRules } from "../deployRecord/alerts";
 import { loadPrivateKey, sign, KeyFormatError } from "../deployRecord/ed25519";
 import { publicationOf, renderPublication } from "../deployRecord/publication";
-import type { AuditResult } from "../offline/audit";
+import { verdict, type AuditResult } from "../offline/audit";
 import { renderHtml, renderMarkdown, type ReportInput } from "../report/report";
 import type { PendingWrites } from "./outputs";
 
-/** The posture-record facts the report prints (ZipnetInstance inputs, from a plan or a state). */
+/** The posture-record facts the report prints beside the audit (ZipnetInstance inputs, from a plan or a state). */
 export interface RecordFacts {
   name: string;
   posture: string;
-  attestations?: ReportInput["attestations"];
-  acknowledgedRisks?: string[];
 }
 
 export function reportInput(audit: AuditResult, facts: RecordFacts, source: string, now = new Date()): ReportInput {
+  const pack = audit.pack ? `policy pack ${audit.pack.name}@${audit.pack.version}` : "the policy pack";
+  const checks = audit.deployChecks;
   return {
     instance: facts.name,
     posture: facts.posture,
     source,
     generatedAt: now,
+    judgedBy: `${pack} over ${audit.resources} resources, and ${checks.rules} deploy-check rules (${checks.findings.length} finding(s))`,
+    verdict: verdict(audit),
     checklist: audit.checklist,
     violations: audit.violations,
-    attestations: facts.attestations ?? {},
-    acknowledgedRisks: facts.acknowledgedRisks ?? [],
   };
 }
 

@@ -1,12 +1,13 @@
 /**
- * The posture report: all 36 checklist items in the checklist's order, each with its status,
- * evidence and an initials/date line, for the deploy record. Markdown, and a self-contained HTML
- * page that prints cleanly (no scripts, no external assets, print CSS). Pure: callers write files.
+ * The posture report: a document to print, initial and sign, filed with the deploy record. The 36
+ * checklist items grouped by the checklist's sections, one table row each (status, a one-line
+ * evidence summary, initials, date); each finding once, numbered, in its own list that the rows
+ * refer to; a sign-off block. The HTML prints on A4 with the instance name and "page N of M" on
+ * every page (CSS page-margin boxes); the Markdown carries the same content. Pure: callers write
+ * files.
  */
-import { CHECKLIST } from "../../policies/contract/checklist";
+import { checklistBySection } from "../../policies/contract/checklist";
 import type { ChecklistStatus } from "../offline/audit";
-
-export type ItemStatus = ChecklistStatus;
 
 export interface ReportViolation {
   policy: string;
@@ -23,14 +24,16 @@ export interface ReportInput {
   /** Where the facts came from: a stack name or a state file. */
   source: string;
   generatedAt: Date;
-  checklist: { id: string; status: ItemStatus; evidence: string[] }[];
+  /** What judged: the policy pack, how many resources, the deploy checks. */
+  judgedBy: string;
+  /** The audit's verdict line. */
+  verdict: string;
+  /** Each item's status and its one-line summary (attestations and acknowledgements included). */
+  checklist: { id: string; status: ChecklistStatus; summary: string }[];
   violations: ReportViolation[];
-  /** Attested items from the instance's config: id -> statement, by, date, link. */
-  attestations: Record<string, { statement: string; by: string; date: string; link?: string }>;
-  acknowledgedRisks: string[];
 }
 
-const STATUS_LABEL: Record<ItemStatus, string> = {
+export const STATUS_LABEL: Record<ChecklistStatus, string> = {
   pass: "PASS",
   fail: "FAIL",
   // Nothing confirmed these: an operator must not initial them as green.
@@ -41,112 +44,174 @@ const STATUS_LABEL: Record<ItemStatus, string> = {
   "not-applicable": "N/A",
 };
 
+/** Findings listed; past this the report counts the rest (the audit's JSON has them all). */
+export const MAX_LISTED_FINDINGS = 20;
+/** A finding's message in the report, at most (the audit's JSON has it whole): the document stays within 4 pages. */
+const MAX_MESSAGE = 240;
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
+}
+
 interface Row {
   n: number;
   id: string;
   title: string;
-  how: string;
-  status: ItemStatus;
-  evidence: string[];
-  violations: ReportViolation[];
-  attestation?: ReportInput["attestations"][string];
+  status: ChecklistStatus;
+  evidence: string;
 }
 
-function rows(input: ReportInput): Row[] {
-  return CHECKLIST.map((item, i) => {
-    const found = input.checklist.find((c) => c.id === item.id);
-    return {
-      n: i + 1,
-      id: item.id,
-      title: item.title,
-      how: item.how,
-      status: found?.status ?? "fail",
-      evidence: found ? found.evidence : ["not evaluated"],
-      violations: input.violations.filter((v) => v.checklist === item.id),
-      attestation: input.attestations[item.id],
-    };
-  });
+interface Finding {
+  ref: string;
+  violation: ReportViolation;
 }
 
-function counts(all: Row[]): string {
-  const by = new Map<ItemStatus, number>();
-  for (const r of all) by.set(r.status, (by.get(r.status) ?? 0) + 1);
-  return (Object.keys(STATUS_LABEL) as ItemStatus[]).map((s) => `${by.get(s) ?? 0} ${STATUS_LABEL[s].toLowerCase()}`).join(", ");
+interface Document {
+  sections: { title: string; rows: Row[] }[];
+  findings: Finding[];
+  unlisted: number;
+  counts: string;
+}
+
+/** `name (type)` of a URN, as an operator recognises the resource. */
+function resourceOf(urn: string): string {
+  const parts = urn.split("::");
+  const type = (parts[parts.length - 2] ?? "").split("$").pop();
+  return type ? `${parts[parts.length - 1]} (${type})` : urn;
+}
+
+function documentOf(input: ReportInput): Document {
+  const findings: Finding[] = input.violations.map((violation, i) => ({ ref: `F${i + 1}`, violation }));
+  const listed = findings.slice(0, MAX_LISTED_FINDINGS);
+  let n = 0;
+  const byStatus = new Map<ChecklistStatus, number>();
+  const sections = checklistBySection().map((section) => ({
+    title: section.title,
+    rows: section.items.map((item): Row => {
+      const entry = input.checklist.find((c) => c.id === item.id);
+      // An item the audit did not report on was not judged: never shown as passing.
+      const status = entry?.status ?? "unjudged";
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      const refs = findings.filter((f) => f.violation.checklist === item.id).map((f) => f.ref);
+      const shown = refs.length > 6 ? [...refs.slice(0, 6), `+${refs.length - 6}`] : refs;
+      return { n: ++n, id: item.id, title: item.title, status, evidence: `${entry?.summary ?? "not in the audit"}${refs.length ? ` (${shown.join(", ")})` : ""}` };
+    }),
+  }));
+  const counts = (Object.keys(STATUS_LABEL) as ChecklistStatus[])
+    .filter((s) => byStatus.has(s))
+    .map((s) => `${byStatus.get(s)} ${STATUS_LABEL[s].toLowerCase()}`)
+    .join(", ");
+  return { sections, findings: listed, unlisted: findings.length - listed.length, counts };
+}
+
+const SIGNERS = ["Operator", "Security reviewer"];
+const SIGN_OFF =
+  "I have checked each item above against the deployment, initialled it, and confirm the statuses and statements are correct for this instance.";
+
+// --- Markdown -------------------------------------------------------------------------------
+
+function mdCell(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
 export function renderMarkdown(input: ReportInput): string {
-  const all = rows(input);
+  const doc = documentOf(input);
   const out: string[] = [];
   out.push(`# Security posture: ${input.instance}`, "");
-  out.push(`- posture: ${input.posture}`, `- source: ${input.source}`, `- generated: ${input.generatedAt.toISOString()}`, `- items: ${counts(all)}`, "");
-  out.push("Print it, initial it, file it with the deploy record.", "");
-  for (const r of all) {
-    out.push(`## ${r.n}. \`${r.id}\` — ${STATUS_LABEL[r.status]}`, "", r.title, "", `Mechanism: ${r.how}`, "");
-    if (r.attestation) out.push(`Attested: "${r.attestation.statement}" — ${r.attestation.by}, ${r.attestation.date}${r.attestation.link ? ` (${r.attestation.link})` : ""}`, "");
-    for (const e of r.evidence) out.push(`- ${e}`);
-    for (const v of r.violations) out.push(`- **${v.level}** ${v.policy}: ${v.message}`);
-    out.push("", "Initials: ________  Date: ____________", "");
+  out.push(`Posture ${input.posture} · source ${input.source} · generated ${input.generatedAt.toISOString()}`, "");
+  out.push(`Judged by ${input.judgedBy}. Items: ${doc.counts}. ${input.verdict}`, "");
+  out.push("Print it, initial each item, sign it, file it with the deploy record.", "");
+  for (const section of doc.sections) {
+    out.push(`## ${section.title}`, "", "| # | item | status | evidence | initials | date |", "|---|---|---|---|---|---|");
+    for (const r of section.rows) out.push(`| ${r.n} | \`${r.id}\` ${mdCell(r.title)} | ${STATUS_LABEL[r.status]} | ${mdCell(r.evidence)} |  |  |`);
+    out.push("");
   }
-  if (input.acknowledgedRisks.length) {
-    out.push("## Acknowledged risks", "", ...input.acknowledgedRisks.map((id) => `- \`${id}\`: ${CHECKLIST.find((c) => c.id === id)?.title ?? ""}`), "");
-  }
+  out.push("## Findings", "");
+  if (!doc.findings.length) out.push("None.");
+  for (const { ref, violation: v } of doc.findings) out.push(`- **${ref}** ${v.level} \`${v.policy}\` on ${mdCell(resourceOf(v.urn))}: ${mdCell(clip(v.message))}`);
+  if (doc.unlisted) out.push(`- and ${doc.unlisted} more (all of them in the audit's JSON: \`--audit-json\` / \`audit --json\`)`);
+  out.push("", "## Sign-off", "", SIGN_OFF, "", "| role | name | signature | date |", "|---|---|---|---|");
+  for (const who of SIGNERS) out.push(`| ${who} |  |  |  |`);
+  out.push("");
   return out.join("\n");
 }
+
+// --- HTML -----------------------------------------------------------------------------------
 
 function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+/** A CSS string literal: quotes, backslashes and control characters escaped (CSS Syntax 3, 4.3.5). */
+function cssString(text: string): string {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `)}"`;
+}
+
 export function renderHtml(input: ReportInput): string {
-  const all = rows(input);
-  const items = all
+  const doc = documentOf(input);
+  const sections = doc.sections
     .map(
-      (r) => `<section class="item ${r.status}">
-  <h2><span class="n">${r.n}.</span> <code>${esc(r.id)}</code> <span class="status">${STATUS_LABEL[r.status]}</span></h2>
-  <p class="title">${esc(r.title)}</p>
-  <p class="how">Mechanism: ${esc(r.how)}</p>
-  ${r.attestation ? `<p class="attestation">Attested: &ldquo;${esc(r.attestation.statement)}&rdquo; &mdash; ${esc(r.attestation.by)}, ${esc(r.attestation.date)}${r.attestation.link ? ` (${esc(r.attestation.link)})` : ""}</p>` : ""}
-  <ul>${r.evidence.map((e) => `<li>${esc(e)}</li>`).join("")}${r.violations.map((v) => `<li class="violation"><b>${esc(v.level)}</b> ${esc(v.policy)}: ${esc(v.message)}</li>`).join("")}</ul>
-  <p class="sign">Initials: <span class="line"></span> Date: <span class="line"></span></p>
-</section>`,
+      (section) => `<h2>${esc(section.title)}</h2>
+<table>
+<colgroup><col class="n"><col class="item"><col class="status"><col class="evidence"><col class="initials"><col class="date"></colgroup>
+<thead><tr><th>#</th><th>item</th><th>status</th><th>evidence</th><th>initials</th><th>date</th></tr></thead>
+<tbody>
+${section.rows
+  .map((r) => `<tr class="${r.status}"><td>${r.n}</td><td><code>${esc(r.id)}</code><div class="title">${esc(r.title)}</div></td><td class="status">${STATUS_LABEL[r.status]}</td><td>${esc(r.evidence)}</td><td></td><td></td></tr>`)
+  .join("\n")}
+</tbody>
+</table>`,
     )
     .join("\n");
-  const risks = input.acknowledgedRisks.length
-    ? `<section class="risks"><h2>Acknowledged risks</h2><ul>${input.acknowledgedRisks.map((id) => `<li><code>${esc(id)}</code>: ${esc(CHECKLIST.find((c) => c.id === id)?.title ?? "")}</li>`).join("")}</ul></section>`
-    : "";
+  const findings = doc.findings.length
+    ? `<ul class="findings">${doc.findings.map(({ ref, violation: v }) => `<li><b>${ref}</b> ${esc(v.level)} <code>${esc(v.policy)}</code> on ${esc(resourceOf(v.urn))}: ${esc(clip(v.message))}</li>`).join("\n")}${doc.unlisted ? `<li>and ${doc.unlisted} more (all of them in the audit's JSON: <code>--audit-json</code> / <code>audit --json</code>)</li>` : ""}</ul>`
+    : "<p>None.</p>";
+  const header = cssString(`Security posture: ${input.instance}`);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>Security posture: ${esc(input.instance)}</title>
 <style>
-  body { font: 11pt/1.4 Georgia, "Times New Roman", serif; margin: 2em; color: #111; }
-  h1 { font-size: 18pt; margin-bottom: 0.2em; }
-  h2 { font-size: 12pt; margin: 0 0 0.3em; }
-  code { font: 10pt "DejaVu Sans Mono", monospace; }
-  .meta { margin: 0 0 1.5em; padding: 0; list-style: none; }
-  .item { box-sizing: border-box; border: 1px solid #999; padding: 0.6em 0.8em; margin: 0 0 0.8em; break-inside: avoid; page-break-inside: avoid; }
-  .status { float: right; font: bold 10pt sans-serif; padding: 0.1em 0.5em; border: 1px solid #333; }
-  .fail .status, .missing .status, .unjudged .status { background: #fdd; } .pass .status { background: #dfd; }
-  .attested .status, .acknowledged .status { background: #eef; }
-  .how, .attestation { font-size: 9.5pt; color: #333; margin: 0.2em 0; }
-  .violation { color: #900; }
-  .sign { margin-top: 0.6em; } .line { display: inline-block; width: 9em; border-bottom: 1px solid #000; margin-right: 2em; }
-  @page { size: A4; margin: 15mm; }
-  @media print { body { margin: 0; } .item { border-color: #000; } }
+  @page {
+    size: A4;
+    margin: 16mm 12mm 14mm;
+    @top-left { content: ${header}; font: 8pt sans-serif; }
+    @top-right { content: ${cssString(`generated ${input.generatedAt.toISOString().slice(0, 10)}`)}; font: 8pt sans-serif; }
+    @bottom-right { content: "page " counter(page) " of " counter(pages); font: 8pt sans-serif; }
+  }
+  body { font: 8pt/1.25 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 0; }
+  h1 { font-size: 14pt; margin: 0 0 0.2em; }
+  h2 { font-size: 10pt; margin: 0.9em 0 0.25em; break-after: avoid; }
+  p { margin: 0.25em 0; }
+  code { font: 8pt "DejaVu Sans Mono", monospace; }
+  table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+  th, td { border: 0.5pt solid #555; padding: 1.5pt 3pt; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+  th { font-weight: bold; background: #eee; }
+  tr { break-inside: avoid; }
+  col.n { width: 3.5%; } col.item { width: 32%; } col.status { width: 12%; } col.evidence { width: 35.5%; } col.initials { width: 7.5%; } col.date { width: 9.5%; }
+  .title { font-size: 7pt; color: #333; }
+  td.status { font-weight: bold; white-space: nowrap; font-size: 7.5pt; }
+  .fail td.status, .missing td.status, .unjudged td.status { background: #fdd; }
+  .pass td.status { background: #dfd; }
+  .findings { list-style: none; padding-left: 0; } .findings li { margin: 0.15em 0; break-inside: avoid; }
+  .signoff { break-inside: avoid; } .signoff td { height: 2.2em; }
 </style>
 </head>
 <body>
 <h1>Security posture: ${esc(input.instance)}</h1>
-<ul class="meta">
-  <li>Posture: ${esc(input.posture)}</li>
-  <li>Source: ${esc(input.source)}</li>
-  <li>Generated: ${esc(input.generatedAt.toISOString())}</li>
-  <li>Items: ${esc(counts(all))}</li>
-</ul>
-<p>Print it, initial it, file it with the deploy record.</p>
-${items}
-${risks}
+<p>Posture <b>${esc(input.posture)}</b> · source ${esc(input.source)} · generated ${esc(input.generatedAt.toISOString())}</p>
+<p>Judged by ${esc(input.judgedBy)}. Items: ${esc(doc.counts)}. <b>${esc(input.verdict)}</b></p>
+<p>Print it, initial each item, sign it, file it with the deploy record.</p>
+${sections}
+<h2>Findings</h2>
+${findings}
+<div class="signoff">
+<h2>Sign-off</h2>
+<p>${esc(SIGN_OFF)}</p>
+<table><thead><tr><th>role</th><th>name</th><th>signature</th><th>date</th></tr></thead>
+<tbody>${SIGNERS.map((who) => `<tr><td>${who}</td><td></td><td></td><td></td></tr>`).join("")}</tbody></table>
+</div>
 </body>
 </html>
 `;

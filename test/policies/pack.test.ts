@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHECKLIST } from "../../policies/contract/checklist";
+import { spawnSync } from "node:child_process";
+import { CHECKLIST, CHECKLIST_SECTIONS, checklistBySection } from "../../policies/contract/checklist";
 import { ALL_POLICIES, POLICY_CATALOG, checklistIdOf } from "../../policies/pack";
 import { loadPlan, mandatory, runPolicies, show } from "./harness";
 
@@ -50,6 +51,20 @@ describe("policy pack catalog", () => {
     const rows = new Map([...doc.matchAll(/^\| `([^`]+)` \| `([^`]+)` /gm)].map((m) => [m[1], m[2]]));
     const expected = new Map(POLICY_CATALOG.filter((p) => !p.name.endsWith(":devtest")).map((p) => [p.name, p.checklistId]));
     expect(rows).toEqual(expected);
+  });
+
+  it("groups the 36 items in the checklist's sections, each once, in the checklist's order", () => {
+    expect(checklistBySection().flatMap((s) => s.items.map((i) => i.id))).toEqual(CHECKLIST.map((c) => c.id));
+    expect(checklistBySection().every((s) => s.items.length > 0)).toBe(true);
+  });
+
+  it("docs/checklist.md (what the README links; a clone has no ../shared) is the contract's, current", () => {
+    const root = path.join(__dirname, "..", "..");
+    const doc = readFileSync(path.join(root, "docs", "checklist.md"), "utf8");
+    expect([...doc.matchAll(/^\| (\d+) \| `([^`]+)` \|/gm)].map((m) => m[2])).toEqual(CHECKLIST.map((c) => c.id));
+    expect([...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1])).toEqual(CHECKLIST_SECTIONS.map((s) => s.title));
+    const check = spawnSync(process.execPath, [path.join(root, "scripts", "checklist-doc.js"), "--check"], { encoding: "utf8" });
+    expect([check.status, check.stderr]).toEqual([0, ""]);
   });
 
   it("has a pure catalog matching the policies", () => {

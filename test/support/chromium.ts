@@ -9,8 +9,8 @@ import { findTool } from "./tools";
 export const CHROMIUM = findTool("chromium") ?? findTool("chromium-browser");
 export const PDFTOTEXT = findTool("pdftotext");
 
-/** Prints an HTML file to PDF the way a person's "print to PDF" would, and returns the PDF's text. */
-export function renderHtmlToText(htmlFile: string): { pdf: string; text: string } {
+/** Prints an HTML file to PDF the way a person's "print to PDF" would, and returns the PDF's text, whole and per page. */
+export function renderHtmlToText(htmlFile: string): { pdf: string; text: string; pages: string[] } {
   if (!CHROMIUM || !PDFTOTEXT) throw new Error("chromium and pdftotext are required (.ci/run installs chromium and poppler-utils)");
   const dir = mkdtempSync(path.join(tmpdir(), "report-"));
   const pdf = path.join(dir, "report.pdf");
@@ -33,5 +33,7 @@ export function renderHtmlToText(htmlFile: string): { pdf: string; text: string 
     { stdio: "pipe", timeout: 60_000 },
   );
   const text = execFileSync(PDFTOTEXT, ["-layout", pdf, "-"], { encoding: "utf8" });
-  return { pdf, text };
+  // pdftotext ends every page with a form feed.
+  const pages = text.split("\f").slice(0, -1);
+  return { pdf, text, pages };
 }

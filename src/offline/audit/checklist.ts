@@ -29,27 +29,35 @@ function acknowledges(id: string, inst: AuditedInstance): boolean {
   return strings(inst.record?.acknowledgedRisks).includes(id);
 }
 
-/** What the posture record itself says about an item, beyond attestations (short, per instance). */
+/** What the posture record itself says about an item, beyond attestations (short; the caller names the instance). */
 function recordEvidence(id: string, inst: AuditedInstance): string | undefined {
   const rec = inst.record;
   if (!rec) return undefined;
   const nodes = list(rec.nodes).filter(isObject);
-  const perNode = (field: string) => nodes.map((n) => `${String(n.id)} ${typeof n[field] === "string" && n[field] ? String(n[field]) : "(none)"}`).join("; ");
+  // Nodes that share a value are named together: "#oncall (c1, c2); #other (c3)".
+  const perNode = (field: string) => {
+    const byValue = new Map<string, string[]>();
+    for (const n of nodes) {
+      const value = typeof n[field] === "string" && n[field] ? String(n[field]) : "(none)";
+      byValue.set(value, [...(byValue.get(value) ?? []), String(n.id)]);
+    }
+    return [...byValue].map(([value, ids]) => `${value} (${ids.join(", ")})`).join("; ");
+  };
   switch (id) {
     case "secret.rotation": {
       const rotation = isObject(rec.rotation) ? rec.rotation : {};
       const epoch = rotation.committeeEpoch !== undefined ? `committee epoch ${String(rotation.committeeEpoch)}, ` : "";
-      return `${inst.name}: ${epoch}last rotation rehearsal ${typeof rotation.lastRehearsal === "string" && rotation.lastRehearsal ? rotation.lastRehearsal : "(none)"}`;
+      return `${epoch}last rotation rehearsal ${typeof rotation.lastRehearsal === "string" && rotation.lastRehearsal ? rotation.lastRehearsal : "(none)"}`;
     }
     case "secret.access-audited": {
       const vault = isObject(rec.vault) ? rec.vault : {};
       const existing = isObject(vault.existingAudit) ? vault.existingAudit : undefined;
-      return `${inst.name}: Vault audit device ${String(vault.auditDevice ?? "?")}${existing ? ` (${String(existing.device)}, attested by ${String(existing.by)} on ${String(existing.date)})` : ""}`;
+      return `Vault audit device ${String(vault.auditDevice ?? "?")}${existing ? ` (${String(existing.device)}, attested by ${String(existing.by)} on ${String(existing.date)})` : ""}`;
     }
     case "ops.ticket-revocation":
-      return nodes.length ? `${inst.name}: node operators (who revoke by stopping their node): ${perNode("operator")}` : undefined;
+      return nodes.length ? `node operators (who revoke by stopping their node): ${perNode("operator")}` : undefined;
     case "ops.oncall":
-      return nodes.length ? `${inst.name}: on-call: ${perNode("oncall")}` : undefined;
+      return nodes.length ? `on-call: ${perNode("oncall")}` : undefined;
     default:
       return undefined;
   }
@@ -94,7 +102,7 @@ export function checklistEntries(
       const attested = attestationOf(item.id, inst);
       if (attested) evidence.push(attested);
       const said = recordEvidence(item.id, inst);
-      if (said) evidence.push(said);
+      if (said) evidence.push(`${inst.name}: ${said}`);
       if (item.mechanism === "acknowledge" || acknowledges(item.id, inst)) {
         if (acknowledges(item.id, inst)) evidence.push(`${inst.name}: acknowledged (acknowledgedRisks)`);
         else evidence.push(`${inst.name}: not acknowledged`);
@@ -120,8 +128,77 @@ export function checklistEntries(
     else if (item.mechanism === "attest") status = "attested";
     else if (item.mechanism === "acknowledge") status = "acknowledged";
     else status = "pass";
-    return { id: item.id, status, evidence };
+    const summary = summaryOf(status, {
+      item,
+      instances,
+      applicable,
+      mandatory,
+      advisory: mine.filter((v) => v.level === "advisory"),
+      deviations,
+      unjudged: mine.filter((v) => v.message.startsWith("can't run policy")),
+      checks: policies.length,
+      analyzed,
+      retainChecked,
+    });
+    return { id: item.id, status, summary, evidence };
   });
+}
+
+interface SummaryFacts {
+  item: ChecklistItem;
+  instances: AuditedInstance[];
+  applicable: AuditedInstance[];
+  mandatory: AuditViolation[];
+  advisory: AuditViolation[];
+  deviations: AuditViolation[];
+  unjudged: AuditViolation[];
+  checks: number;
+  analyzed: number;
+  retainChecked: number;
+}
+
+function findings(n: number, kind: string): string {
+  return `${n} ${kind} finding${n === 1 ? "" : "s"}`;
+}
+
+/** Per instance when there are several (each prefixed with its name), unique lines joined. */
+function perInstance(f: SummaryFacts, of: (inst: AuditedInstance) => string | undefined, from = f.applicable): string {
+  const lines = from.map((inst) => [inst, of(inst)] as const).filter((x): x is readonly [AuditedInstance, string] => x[1] !== undefined);
+  if (f.instances.length === 1) return [...new Set(lines.map(([, l]) => l))].join("; ");
+  return lines.map(([inst, l]) => `${inst.name}: ${l}`).join("; ");
+}
+
+/** The one line that says why an item has its status; the evidence list holds the details. */
+function summaryOf(status: ChecklistStatus, f: SummaryFacts): string {
+  const { item } = f;
+  switch (status) {
+    case "not-applicable":
+      return perInstance(f, (inst) => notApplicableReason(item.id, inst), f.instances);
+    case "fail":
+      return findings(f.mandatory.length, "mandatory") + (f.advisory.length ? `, ${findings(f.advisory.length, "advisory")}` : "");
+    case "missing":
+      if (item.mechanism === "attest") return perInstance(f, (inst) => (attestationOf(item.id, inst) ? undefined : "no attestation in the posture record (attestations)"));
+      if (item.mechanism === "acknowledge") return perInstance(f, (inst) => (acknowledges(item.id, inst) ? undefined : "not acknowledged in the posture record (acknowledgedRisks)"));
+      return `${findings(f.deviations.length, "devtest")} that production would refuse`;
+    case "unjudged":
+      return `${f.unjudged.length} check${f.unjudged.length === 1 ? "" : "s"} could not read what they need (a value unknown in preview, or encrypted)`;
+    case "attested":
+      return perInstance(f, (inst) => {
+        const a = isObject(inst.record?.attestations) ? inst.record.attestations[item.id] : undefined;
+        const link = isObject(a) && typeof a.link === "string" && a.link ? `, ${a.link}` : "";
+        return isObject(a) ? `"${String(a.statement ?? "")}" (${String(a.by ?? "?")}, ${String(a.date ?? "?")}${link})` : undefined;
+      });
+    case "acknowledged":
+      return "acknowledged in the posture record (acknowledgedRisks)";
+    case "pass": {
+      const advice = f.advisory.length ? `; ${findings(f.advisory.length, "advisory")}` : "";
+      const said = perInstance(f, (inst) => recordEvidence(item.id, inst));
+      if (item.id === "identity.instance-unique" || item.id === "scope.per-instance") return `checked against ${f.instances.length - 1} other instance(s) given to the audit${advice}`;
+      if (item.id === "committee.disk-wipe") return `nothing retained on delete (${f.retainChecked} node VM, disk and key resources)${advice}`;
+      if (said) return `${said}${advice}`;
+      return `${f.checks} check${f.checks === 1 ? "" : "s"} found nothing wrong in ${f.analyzed} resources${advice}`;
+    }
+  }
 }
 
 const LEVEL_ORDER = { mandatory: 0, advisory: 1 } as const;

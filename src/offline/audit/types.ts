@@ -25,6 +25,8 @@ export type ChecklistStatus = "pass" | "fail" | "missing" | "unjudged" | "attest
 export interface ChecklistEntry {
   id: string;
   status: ChecklistStatus;
+  /** One line that explains the status (findings are counted, not repeated: they are listed apart). */
+  summary: string;
   evidence: string[];
 }
 
@@ -53,6 +55,8 @@ export interface AuditOptions {
   client?: PolicyPackClient;
   /** Policy config overrides, as `--policy-pack-config` would give them. */
   config?: PolicyPackConfig;
+  /** Told what the audit is doing, as it goes (the CLI shows it on stderr during long audits). */
+  onProgress?: (message: string) => void;
 }
 
 /** The state file is not something the audit can read. */
