@@ -2,8 +2,8 @@
  * `npm run infra -- <command>`: the offline main job. No Pulumi CLI, no credentials, no network.
  *
  *   plan  --stack NAME | --config-file PATH  [--json FILE] [--audit-json FILE] [--no-audit]
- *         [--report DIR [--publication-key FILE]]
- *   audit --state FILE [--state FILE ...]  [--json FILE] [--policy-pack DIR] [--report DIR]
+ *         [--report DIR [--publication-key FILE]] [--verbose]
+ *   audit --state FILE [--state FILE ...]  [--json FILE] [--policy-pack DIR] [--report DIR] [--verbose]
  *   verify-publication FILE SIG PUBKEY
  *
  * `plan` runs the program as `pulumi preview` does (a `cmd/run` child against the offline engine)
@@ -11,6 +11,9 @@
  * the real secret values; only the redacted plan is ever written). `audit` judges `pulumi stack
  * export` or `plan --json` files with the policy pack, over the Analyzer protocol, plus the
  * cross-instance checks.
+ *
+ * Results on stdout (colour only on a terminal, never with NO_COLOR), progress and errors on stderr.
+ * Both `--report DIR`s write DIR/<instance>/.
  *
  * Exit codes: 0 valid, 1 mandatory policy violations or a plan the engine refuses, 2 usage,
  * config or input errors.
@@ -25,14 +28,14 @@ import { CONFIG_KEY } from "../config/schema";
 import { ConfigError, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
-import { INSTANCE_TYPE } from "../../policies/contract/wire";
-import { postureRecordOf } from "../../policies/contract/record";
 import type { StateFile } from "../offline/stateFile";
 import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, reportInput, type RecordFacts } from "./deployRecord";
 import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, folderName } from "./outputs";
-import { AuditInputError, DEFAULT_PACK_DIR, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
+import { AuditInputError, DEFAULT_PACK_DIR, auditedInstance, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { PlanError, planStack, summarize } from "../offline/plan";
 import { formatDeployChecks } from "../deployChecks";
+import { styleFor } from "../offline/audit/style";
+import { stderrProgress } from "./progress";
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATIONS = 1;
@@ -57,6 +60,7 @@ interface PlanOptions {
   policyPack?: string;
   report?: string;
   publicationKey?: string;
+  verbose?: boolean;
 }
 
 async function plan(opts: PlanOptions): Promise<number> {
@@ -89,12 +93,13 @@ async function plan(opts: PlanOptions): Promise<number> {
     await pack?.then((c) => c.close(), () => undefined);
     throw err;
   }
-  process.stdout.write(`${summarize(result)}\n\n${formatDeployChecks(result.deployChecks)}\n`);
+  process.stdout.write(`${summarize(result, { verbose: opts.verbose })}\n`);
   const refused = result.deployChecks.findings.length > 0 ? EXIT_VIOLATIONS : EXIT_OK;
   // Written only once everything has run: a failure on the way leaves nothing half written.
   const pending = new PendingWrites();
   if (opts.json) pending.add(opts.json, json(result.state));
   if (!pack) {
+    process.stdout.write(`\n${formatDeployChecks(result.deployChecks)}\n`);
     commit(pending, { [opts.json ?? ""]: "plan" });
     return refused;
   }
@@ -108,13 +113,14 @@ async function plan(opts: PlanOptions): Promise<number> {
   }
   let audit: AuditResult;
   try {
-    audit = await auditPlan(result, { client });
+    audit = await auditPlan(result, { client, onProgress: stderrProgress().say });
   } finally {
     await client.close();
   }
-  process.stdout.write(`\n${formatAudit(audit)}\n`);
+  // The audit's deploy checks are the plan's (one run over the same resources): printed once, there.
+  process.stdout.write(`\n${formatAudit(audit, { verbose: opts.verbose, style: styleFor(process.stdout) })}\n`);
   if (opts.auditJson) pending.add(opts.auditJson, json(auditJson(audit)));
-  if (opts.report) addPlanRecord(pending, opts.report, config, audit, `offline plan of stack ${stack}`, key);
+  if (opts.report) addPlanRecord(pending, path.join(opts.report, folderName("the instance name", config.name)), config, audit, `offline plan of stack ${stack}`, key);
   commit(pending, { [opts.json ?? ""]: "plan", [opts.auditJson ?? ""]: "audit" }, opts.report ? "deploy record" : undefined);
   return Math.max(refused, auditExit(audit));
 }
@@ -135,34 +141,32 @@ interface AuditOptions {
   json?: string;
   policyPack?: string;
   report?: string;
+  verbose?: boolean;
 }
 
-/** The posture record a state carries (the ZipnetInstance component's inputs). */
-function recordFacts(state: StateFile, fallbackName: string): RecordFacts {
-  const record = state.deployment.resources.find((r) => r.type === INSTANCE_TYPE);
-  const facts = (postureRecordOf(record?.inputs) ?? postureRecordOf(record?.outputs) ?? {}) as Partial<RecordFacts>;
-  return {
-    name: typeof facts.name === "string" ? facts.name : fallbackName,
-    posture: typeof facts.posture === "string" ? facts.posture : "unknown (no posture record)",
-    attestations: facts.attestations ?? {},
-    acknowledgedRisks: Array.isArray(facts.acknowledgedRisks) ? facts.acknowledgedRisks : [],
-  };
+/** The report folder of each state, named by its instance (a checked name), decided before any work. */
+function reportFolders(dir: string, inputs: { label: string; state: StateFile }[]): { input: { label: string; state: StateFile }; folder: string; facts: RecordFacts }[] {
+  const seen = new Map<string, string>();
+  return inputs.map((input) => {
+    const instance = auditedInstance(input.label, input.state);
+    const record = instance.record ?? {};
+    const facts: RecordFacts = {
+      name: typeof record.name === "string" ? record.name : instance.name,
+      posture: typeof record.posture === "string" ? record.posture : "unknown (no posture record)",
+    };
+    const folder = folderName(`${input.label}: the posture record's name`, facts.name);
+    const other = seen.get(folder);
+    if (other) throw new OutputError(`--report ${dir}: ${input.label} and ${other} both hold instance ${folder}: one report folder each is needed (audit them apart)`);
+    seen.set(folder, input.label);
+    return { input, folder: path.join(dir, folder), facts };
+  });
 }
 
-/** One report per instance, each from that instance's own audit (one pack process for all), in a folder named by its checked instance name. */
-async function addAuditReports(pending: PendingWrites, dir: string, inputs: { label: string; state: StateFile }[], packDir?: string): Promise<void> {
+/** One report per instance, each from that instance's own audit (one pack process for all). */
+async function addAuditReports(pending: PendingWrites, reports: ReturnType<typeof reportFolders>, packDir?: string): Promise<void> {
   const client = await startPolicyPack(packDir ?? DEFAULT_PACK_DIR);
   try {
-    const folders = new Map<string, string>();
-    for (const input of inputs) {
-      const result = await auditStates([input], { client });
-      const facts = recordFacts(input.state, result.instances[0] ?? "");
-      const folder = folderName(`${input.label}: the posture record's name`, facts.name);
-      const other = folders.get(folder);
-      if (other) throw new OutputError(`--report ${dir}: ${input.label} and ${other} both hold instance ${folder}: one report folder each is needed (audit them apart)`);
-      folders.set(folder, input.label);
-      addReport(pending, path.join(dir, folder), reportInput(result, facts, input.label));
-    }
+    for (const { input, folder, facts } of reports) addReport(pending, folder, reportInput(await auditStates([input], { client }), facts, input.label));
   } finally {
     await client.close();
   }
@@ -176,6 +180,7 @@ function readState(file: string) {
     if (err instanceof InputFileError) throw new AuditInputError(err.message);
     throw err;
   }
+  if (text.trim() === "") throw new AuditInputError(`${file}: expected a state file (\`pulumi stack export\` or \`plan --json\`), found an empty file`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -191,11 +196,12 @@ async function audit(opts: AuditOptions): Promise<number> {
   checkOutputFile("--json", opts.json, stateFiles);
   checkOutputDir("--report", opts.report, stateFiles);
   const inputs = opts.state.map(readState);
-  const result = await auditStates(inputs, { packDir: opts.policyPack });
-  process.stdout.write(`${formatAudit(result)}\n`);
+  const reports = opts.report ? reportFolders(opts.report, inputs) : [];
+  const result = await auditStates(inputs, { packDir: opts.policyPack, onProgress: stderrProgress().say });
+  process.stdout.write(`${formatAudit(result, { verbose: opts.verbose, style: styleFor(process.stdout) })}\n`);
   const pending = new PendingWrites();
   if (opts.json) pending.add(opts.json, json(auditJson(result)));
-  if (opts.report) await addAuditReports(pending, opts.report, inputs, opts.policyPack);
+  if (opts.report) await addAuditReports(pending, reports, opts.policyPack);
   commit(pending, { [opts.json ?? ""]: "audit" }, "posture reports");
   return auditExit(result);
 }
@@ -241,8 +247,9 @@ export function buildCli(): Command {
     .option("--audit-json <file>", "write the audit result as JSON")
     .option("--no-audit", "skip the policy-pack audit of the plan")
     .option("--policy-pack <dir>", "the policy pack to audit with (default: policies/)")
-    .option("--report <dir>", "write the deploy record: posture report (Markdown, HTML), publication.json, alerts.rules.yml")
+    .option("--report <dir>", "write the deploy record under <dir>/<instance>/: posture report (Markdown, HTML), publication.json, alerts.rules.yml")
     .option("--publication-key <file>", "Ed25519 private key (PKCS8 PEM or base64 seed) that signs publication.json")
+    .option("--verbose", "list resources by type, every checklist item and full URNs")
     .action(async (opts: PlanOptions) => {
       process.exitCode = await plan(opts);
     });
@@ -253,6 +260,7 @@ export function buildCli(): Command {
     .option("--json <file>", "write the audit result as JSON")
     .option("--policy-pack <dir>", "the policy pack to audit with (default: policies/)")
     .option("--report <dir>", "write a posture report per instance under <dir>/<instance>/")
+    .option("--verbose", "list every checklist item and full URNs")
     .action(async (opts: AuditOptions) => {
       process.exitCode = await audit(opts);
     });
@@ -263,7 +271,7 @@ export function buildCli(): Command {
     .argument("<sig>", "its signature file (base64)")
     .argument("<pubkey>", "the publisher's public key (SPKI PEM or base64 of 32 bytes)")
     .action((file: string, sig: string, pubkey: string) => {
-      if (!readText(file, "a publication file")) throw new UsageError(`${file} is empty`);
+      if (!readText(file, "a publication file")) throw new UsageError(`${file}: expected a publication file, found an empty file`);
       process.exitCode = verify(file, sig, pubkey);
     });
   return cli;

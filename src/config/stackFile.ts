@@ -167,9 +167,13 @@ export function readCliConfig(file: string): CliConfig {
     throw new ConfigError([{ path: file, expected: "plain YAML (no custom tags)", found: doc.warnings[0].message.split("\n")[0] }]);
   }
   const root = doc.contents;
+  if (root !== null && !isMap(root)) {
+    throw new ConfigError([{ path: file, expected: `a YAML mapping with a config: section holding ${CONFIG_KEY}`, found: `${RAW}a YAML ${isSeq(root) ? "list" : "value"}` }]);
+  }
   const section = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === "config")?.value : undefined;
   if (!isMap(section)) {
-    throw new ConfigError([{ path: `${file}: config`, expected: `a config: section holding ${CONFIG_KEY}`, found: isScalar(section) ? section.value : section === undefined ? undefined : `${RAW}a YAML ${isSeq(section) ? "list" : "value"}` }]);
+    const found = isScalar(section) ? section.value : section === undefined ? (root === null ? `${RAW}an empty file` : undefined) : `${RAW}a YAML ${isSeq(section) ? "list" : "value"}`;
+    throw new ConfigError([{ path: `${file}: config`, expected: `a config: section holding ${CONFIG_KEY}`, found }]);
   }
   const issues: ConfigIssue[] = [];
   const config: Record<string, string> = {};

@@ -52,7 +52,9 @@ export function formatIssue(issue: ConfigIssue): string {
 }
 
 export function formatIssues(issues: ConfigIssue[]): string {
-  return [`invalid ${CONFIG_KEY} (${issues.length} problem${issues.length === 1 ? "" : "s"}):`, ...issues.map((i) => `  - ${formatIssue(i)}`)].join("\n");
+  // Problems with the file itself (missing, not YAML, no config: section) are not the instance's.
+  const what = issues.every((i) => i.path.startsWith(CONFIG_KEY)) ? CONFIG_KEY : "stack config";
+  return [`invalid ${what} (${issues.length} problem${issues.length === 1 ? "" : "s"}):`, ...issues.map((i) => `  - ${formatIssue(i)}`)].join("\n");
 }
 
 function keyPath(path: readonly PropertyKey[]): string {

@@ -27,9 +27,22 @@ import { toStateFile, type StateFile } from "./stateFile";
 export * from "./audit/types";
 export { asStateFile } from "./audit/input";
 export { toAnalyzerResource, withStateFacts } from "./audit/analyze";
-export { auditJson, formatAudit, mandatoryCount } from "./audit/render";
+export { auditJson, formatAudit, mandatoryCount, verdict } from "./audit/render";
 
 export const DEFAULT_PACK_DIR = path.join(PROJECT_ROOT, "policies");
+
+/** The instance a state holds, with its posture record; an input error when it holds none. */
+export function auditedInstance(label: string, state: StateFile): AuditedInstance {
+  const resources = liveResources(state);
+  const instance = resources.find((r) => r.type === INSTANCE_TYPE);
+  if (!instance) {
+    throw new AuditInputError(
+      `${label}: expected a state holding a zipnet instance (a ${INSTANCE_TYPE} resource, its posture record), found ${resources.length} resource(s) and none: nothing here can be judged`,
+    );
+  }
+  const record = postureRecordOf(propsOf(instance));
+  return { ...stateFacts(label, resources), ...(record ? { record } : {}) };
+}
 
 /**
  * Audits the given states with the policy pack (spawned once for all of them, unless a client
@@ -40,24 +53,16 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
   const started = Date.now();
   const checked = inputs.map(({ label, state }) => ({ label, state: asStateFile(state, label) }));
   const scrub = scrubber(checked);
+  // Every input checked before the pack starts: a state that cannot be judged costs nothing.
+  const facts = checked.map(({ label, state }) => auditedInstance(label, state));
+  const say = opts.onProgress ?? (() => undefined);
+  if (!opts.client) say("starting the policy pack");
   const client = opts.client ?? (await startPolicyPack(opts.packDir ?? DEFAULT_PACK_DIR));
   try {
     const info = await client.getAnalyzerInfo();
     const violations: AuditViolation[] = [];
     const notes: string[] = [];
     const deployChecks: DeployCheckResult = { rules: 0, findings: [] };
-    const facts: AuditedInstance[] = [];
-    for (const { label, state } of checked) {
-      const resources = liveResources(state);
-      if (!resources.some((r) => r.type === INSTANCE_TYPE)) {
-        throw new AuditInputError(
-          `${label}: expected a state holding a zipnet instance (a ${INSTANCE_TYPE} resource, its posture record), found ${resources.length} resource(s) and none: nothing here can be judged`,
-        );
-      }
-      const instance = resources.find((r) => r.type === INSTANCE_TYPE)!;
-      const record = postureRecordOf(propsOf(instance));
-      facts.push({ ...stateFacts(label, resources), ...(record ? { record } : {}) });
-    }
     let analyzed = 0;
     let retainChecked = 0;
     let effective = await client.configure(opts.config ?? {});
@@ -72,6 +77,7 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
         notes.push(`${label}: ${doomed.length} resource(s) pending deletion (delete: true; ${doomed.map((r) => r.urn).join(", ")}): still in the cloud and not judged; finish the update (\`pulumi up\`) and export again`);
       }
       const resources = liveResources(state);
+      say(`${label}: deploy checks over ${resources.length} resources`);
       const ruled = runDeployChecks(resources);
       deployChecks.rules = ruled.rules;
       deployChecks.findings.push(...ruled.findings);
@@ -80,7 +86,9 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
       const others = facts.slice(0, i).map(({ record: _record, ...f }) => f);
       const retained = resources.filter((r) => r.retainOnDelete).map((r) => r.urn);
       effective = await client.configure(withStateFacts(info.policies, opts.config ?? {}, others, retained));
-      const res = await analyzeState(client, state, facts[i].urn);
+      const res = await analyzeState(client, state, facts[i].urn, (done, total) =>
+        say(done < total ? `${label}: the pack judged ${done} of ${total} resources` : `${label}: the pack's stack-wide policies over ${total} resources`),
+      );
       analyzed += res.analyzed;
       violations.push(...res.violations);
       retainChecked += resources.filter((r) => NODE_SECRET_HOLDERS.has(r.type)).length;

@@ -67,8 +67,12 @@ function ports(from: number, to: number): string {
   return from === to ? `${from}` : `${from}-${to}`;
 }
 
-/** A readable summary: nodes per cloud and region, what the firewalls admit, Vault scopes, counts. */
-export function summarize(plan: Plan): string {
+/**
+ * What the plan builds, for people: nodes per cloud and region, what the firewalls admit, the
+ * Vault roles, and resource counts (by type under `verbose`). The deploy checks and the audit
+ * follow it in the CLI's output.
+ */
+export function summarize(plan: Plan, opts: { verbose?: boolean } = {}): string {
   const { config, resources } = plan;
   const lines: string[] = [];
   lines.push(`instance ${config.name} (${config.posture}), stack ${plan.stack}`);
@@ -79,7 +83,7 @@ export function summarize(plan: Plan): string {
     lines.push(`  ${node.id.padEnd(8)} ${node.role.padEnd(10)} ${node.cloud.padEnd(5)} ${node.account} / ${node.region}${node.zone ? ` / ${node.zone}` : ""}  (${count} resources)`);
   }
   lines.push("");
-  lines.push("firewall (every node):");
+  lines.push("firewall (the same on every node):");
   for (const rule of firewallRules(config)) {
     const arrow = rule.direction === "ingress" ? "in " : "out";
     lines.push(`  ${arrow} ${rule.protocol} ${ports(rule.fromPort, rule.toPort).padEnd(8)} ${rule.direction === "ingress" ? "from" : "to  "} ${rule.cidrs.join(", ")}`);
@@ -92,11 +96,15 @@ export function summarize(plan: Plan): string {
   }
   lines.push("");
   const custom = resources.filter((r) => r.custom);
-  const byType = new Map<string, number>();
-  for (const r of custom) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
-  lines.push(`resources: ${custom.length} (+ ${resources.length - custom.length} components)`);
-  for (const [type, n] of [...byType].sort()) lines.push(`  ${String(n).padStart(3)} ${type}`);
   const labelled = custom.filter((r) => JSON.stringify(r.inputs).includes(LABEL_NODE)).length;
-  lines.push(`  ${labelled} carry the zipnet labels`);
+  // The state (and so the audit) holds components too: say how the two counts relate.
+  lines.push(
+    `resources: ${custom.length} cloud resources and providers (${labelled} carry the zipnet labels) + ${resources.length - custom.length} components = ${resources.length} in the state${opts.verbose ? "" : " (--verbose lists them by type)"}`,
+  );
+  if (opts.verbose) {
+    const byType = new Map<string, number>();
+    for (const r of custom) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    for (const [type, n] of [...byType].sort()) lines.push(`  ${String(n).padStart(3)} ${type}`);
+  }
   return lines.join("\n");
 }

@@ -1,5 +1,5 @@
 /**
- * Debian tools some tests use (headless Chromium, poppler's pdftotext, Prometheus' promtool),
+ * Debian tools some tests use (headless Chromium, poppler's pdftotext, Prometheus' promtool, openssl),
  * found on PATH. A machine with only Node skips those tests and says so; `.ci/run` installs the
  * tools and sets ZIPNET_REQUIRE_TOOLS=1, so there a missing tool fails instead of skipping.
  */
@@ -7,7 +7,7 @@ import { accessSync, constants } from "node:fs";
 import * as path from "node:path";
 
 /** Where each tool comes from (Debian package). */
-const PACKAGE: Record<string, string> = { chromium: "chromium", pdftotext: "poppler-utils", promtool: "prometheus" };
+const PACKAGE: Record<string, string> = { chromium: "chromium", pdftotext: "poppler-utils", promtool: "prometheus", openssl: "openssl", base64: "coreutils" };
 
 /** The tool's path on PATH, or undefined. */
 export function findTool(name: string): string | undefined {

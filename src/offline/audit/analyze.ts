@@ -100,7 +100,12 @@ function errorViolation(err: AnalyzerCallError, fallbackUrn: string): AuditViola
  * Analyzes one state as `pulumi policy analyze` does: Analyze on every live resource (the stack
  * and providers included) with its inputs, then AnalyzeStack once with every resource's outputs.
  */
-export async function analyzeState(client: PolicyPackClient, state: StateFile, fallbackUrn: string): Promise<{ violations: AuditViolation[]; analyzed: number }> {
+export async function analyzeState(
+  client: PolicyPackClient,
+  state: StateFile,
+  fallbackUrn: string,
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Promise<{ violations: AuditViolation[]; analyzed: number }> {
   const resources = liveResources(state);
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const perResource = resources.map((r) => toAnalyzerResource(r, byUrn, "inputs"));
@@ -114,12 +119,15 @@ export async function analyzeState(client: PolicyPackClient, state: StateFile, f
   }
 
   const violations: AuditViolation[] = [];
+  let done = 0;
   const results = await mapLimit(perResource, 8, async (r): Promise<AnalyzeResult | AnalyzerCallError> => {
     try {
       return await client.analyze(r);
     } catch (err) {
       if (err instanceof AnalyzerCallError) return err;
       throw err;
+    } finally {
+      onProgress(++done, perResource.length);
     }
   });
   results.forEach((res, i) => {

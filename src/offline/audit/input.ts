@@ -11,7 +11,7 @@ export function asStateFile(doc: unknown, label: string): StateFile {
   if (!isObject(doc)) throw new AuditInputError(`${label}: expected a JSON object (a \`pulumi stack export\` or \`plan --json\` file), found ${doc === null ? "null" : Array.isArray(doc) ? "an array" : typeof doc}`);
   const deployment = doc.deployment;
   if (!isObject(deployment) || !Array.isArray(deployment.resources)) {
-    throw new AuditInputError(`${label}: expected a \`pulumi stack export\` or \`plan --json\` file with deployment.resources, found ${Object.keys(doc).slice(0, 5).join(", ") || "an empty object"}`);
+    throw new AuditInputError(`${label}: expected a \`pulumi stack export\` or \`plan --json\` file with deployment.resources, found ${Object.keys(doc).length ? `an object with keys ${Object.keys(doc).slice(0, 5).join(", ")} and no deployment.resources` : "an empty object"}`);
   }
   if (doc.version !== undefined && doc.version !== 3 && doc.version !== 4) {
     throw new AuditInputError(`${label}: version: expected a version 3 or 4 deployment, found version ${JSON.stringify(doc.version)}`);
