@@ -383,6 +383,14 @@ function moreRows(): Row[] {
     row("audit: a state of an unknown version", audit("v9.json", '{"version":9,"deployment":{"manifest":{},"resources":[]}}'), /v9\.json: expected .*version 3 or 4.*found 9|v9\.json: .*version.*9/),
     row("audit: a state holding no zipnet instance", audit("bare.json", '{"version":3,"deployment":{"manifest":{},"resources":[]}}'), /bare\.json: expected a state holding a zipnet instance .*found 0 resource\(s\)/),
     row("audit: a directory as state", (d) => ["audit", "--state", d], /: expected a state file .*found a directory/),
+    row("audit: inputs nested 5,000 deep are refused, not a stack overflow", (d) => {
+      // Built as text: JSON.stringify itself cannot nest this deep.
+      const doc = JSON.parse(readFileSync(state, "utf8"));
+      doc.deployment.resources.find((r: any) => r.type === "gcp:compute/instance:Instance").inputs.deep = "DEEP";
+      const text = JSON.stringify(doc).replace('"DEEP"', `${'{"a":'.repeat(5000)}{}${"}".repeat(5000)}`);
+      return ["audit", "--state", write(d, "deep.json", text), "--json", path.join(d, "audit.json")];
+    }, /deep\.json: deployment\.resources\[\d+\]\.inputs\.deep\.a\.a\.\.\.: expected values nested at most 100 deep, found deeper/),
+    row("plan: config nested 5,000 deep is refused, not a stack overflow", previewWith((t) => t.replace("    name: acme.preview\n", `    name: acme.preview\n    universe: ${"[".repeat(5000)}x${"]".repeat(5000)}\n`)), /Pulumi\.acme\.preview\.yaml: expected valid YAML, found "Maximum call stack size exceeded/),
     row("audit: UTF-16 state", (d) => ["audit", "--state", write(d, "utf16.json", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("{}", "utf16le")]))], /utf16\.json: expected a state file .*in UTF-8, found UTF-16 text/),
     row("audit: --report is a file", (d) => ["audit", "--state", state, "--report", write(d, "report", "x")], /cannot write --report .*report: expected a directory or a new path, found a file/),
     row("audit: --json under a file", (d) => ["audit", "--state", state, "--json", path.join(write(d, "f", "x"), "audit.json")], /cannot write --json .*: expected .*f to be a directory, found a file/),
