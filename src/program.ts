@@ -30,8 +30,7 @@ export function program(config: InstanceConfig, opts: ProgramOptions = {}) {
     instance: config.name,
     posture: config.posture,
     universe: config.universe ?? "",
-    committeeMrtds: config.tdx.committeeMrtds,
-    clientMrtds: config.tdx.clientMrtds,
+    tdxEpoch: config.tdx.epoch,
     vaultMount: instance.secrets.mount,
     nodes: instance.nodes,
   };

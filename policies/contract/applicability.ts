@@ -14,8 +14,8 @@ export function notApplicableReason(id: string, record: Record<string, unknown> 
   const tdx = isObject(record?.tdx) ? record.tdx : {};
   if (id === "devtest.host-trusted" && posture === "production") return "production posture: clients run in TDX";
   if (posture === "devtest") {
-    if (CLIENT_TDX_ITEMS.has(id) && list(tdx.clientMrtds).length === 0) return "devtest without client TDX (no client MR_TDs)";
-    if (id === "identity.mrtd-published" && list(tdx.committeeMrtds).length === 0) return "devtest without committee MR_TDs";
+    if (CLIENT_TDX_ITEMS.has(id) && list(tdx.clients).length === 0) return "devtest without client TDX (no client reference sets)";
+    if (id === "identity.mrtd-published" && list(tdx.committee).length === 0) return "devtest without committee reference sets";
     if (id === "audit.broadcast-archive" && !isObject(record?.archive)) return "devtest without a Broadcasts archive (required in production only)";
     if (id === "audit.peer-registry" && !isObject(record?.registry)) return "devtest without a signed PeerId registry (required in production only)";
   }

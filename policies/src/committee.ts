@@ -13,6 +13,7 @@ import { arr, at, bool, isObject, isUnknown, lastSegment, num, obj, str, strings
 import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../contract/labels";
 import { AWS_KEY, AZURE_KEY, DISK_TYPES, GCP_KEY, SNAPSHOT_TYPES } from "../contract/types";
 import { nodeSecretPath } from "../contract/vault";
+import { PLATFORMS, committeePlatform, setsFor, tdxGatedRefusal, type ReferenceSet } from "../contract/measurements";
 
 // ---------------------------------------------------------------------------------------------
 // committee.fault-domains
@@ -54,6 +55,12 @@ interface CommitteeNode {
   operator?: string;
   subject?: ResourceView;
 }
+
+/** Clouds whose TDX guests can produce the ticket a production committee requires. */
+const TICKET_CLOUDS = ["gcp", "azure", "aws"].filter((c) => {
+  const platform = committeePlatform(c);
+  return platform !== undefined && !tdxGatedRefusal(platform);
+});
 
 function committeeNodes(m: StackModel): CommitteeNode[] {
   return m
@@ -110,7 +117,7 @@ export const [committeeSize, committeeSizeDevtest] = stackPolicies({
 export const [faultDomainAdvice] = stackPolicies({
   checklistId: "committee.fault-domains",
   aspect: "advice",
-  description: "Advice: committee servers should also differ in cloud, physical geography (e.g. GCP us-central1 and Azure centralus are both Iowa) and operator organisation.",
+  description: "Advice: committee servers should also differ in cloud (where more than one cloud can host them: in production only GCP can, docs/measurements.md), physical geography (e.g. GCP us-central1 and Azure centralus are both Iowa) and operator organisation.",
   levels: "advisory",
   check(m, ctx) {
     // One advisory per server and aspect, naming every earlier server it shares the cloud,
@@ -132,7 +139,10 @@ export const [faultDomainAdvice] = stackPolicies({
     };
     const servers = (xs: string[]): string => (xs.length === 1 ? `committee server ${xs[0]}'s` : `committee servers ${xs.join(", ")}'s`);
     for (const b of nodes) {
-      const sameCloud = earlier(byCloud, b.cloud, b);
+      // A production committee has one cloud whose TDX guests produce mosaik tickets (GCP: AWS has no
+      // TDX, Azure no configfs-tsm; docs/measurements.md): no other cloud to advise there.
+      const production = b.subject ? m.postureOf(b.subject) === "production" : m.defaultPosture() === "production";
+      const sameCloud = production && TICKET_CLOUDS.length < 2 ? [] : earlier(byCloud, b.cloud, b);
       if (sameCloud.length) ctx.fail(b.subject, "cloud", `a cloud other than ${servers(sameCloud.map((a) => a.id))}`, b.cloud);
       const gb = b.region ? GEOGRAPHY[b.region] : undefined;
       const sameGeo = earlier(byGeo, gb, b).filter((a) => a.region !== b.region);
@@ -168,6 +178,41 @@ export const [tdx, tdxDevtest] = resourcePolicies({
     const verdict = tdxProblems(r);
     for (const p of verdict.problems) ctx.fail(p.path, p.expected, p.found);
     for (const path of verdict.unknown) ctx.unknown(path);
+  },
+});
+
+/** The record's reference sets as the contract reads them (anything malformed left out: identity.mrtd-published judges it). */
+function recordSets(rec: Record<string, unknown> | undefined, list: "committee" | "clients"): ReferenceSet[] {
+  return (arr(at(rec, "tdx", list)) ?? []).filter(
+    (s): s is ReferenceSet => isObject(s) && typeof s.platform === "string" && (PLATFORMS as readonly string[]).includes(s.platform) && Array.isArray(s.machineTypes) && isObject(s.registers),
+  );
+}
+
+function vmMachineType(vm: Vm): unknown {
+  if (vm.cloud === "gcp") return vm.r.props.machineType;
+  if (vm.cloud === "azure") return at(vm.r.props, "hardwareProfile", "vmSize");
+  return vm.r.props.instanceType;
+}
+
+export const [tdxReference] = stackPolicies({
+  checklistId: "committee.tdx",
+  aspect: "reference",
+  description:
+    "A production committee server runs on a platform that can produce mosaik's TDX ticket (not Azure: no configfs-tsm there, docs/measurements.md) and its platform and machine type have a tdx.committee reference set in the posture record: what the publication pins for it.",
+  levels: [{ posture: "production", level: "mandatory" }],
+  check(m, ctx) {
+    ctx.each(m.committeeVms(), (vm) => {
+      const platform = committeePlatform(vm.cloud);
+      if (!platform) return; // AWS: committee.tdx refuses it
+      const refusal = tdxGatedRefusal(platform);
+      if (refusal) return ctx.fail(vm.r, "cloud", `a platform whose guest produces mosaik TDX tickets (gcp-tdx): ${refusal}`, raw(platform));
+      const type = vmMachineType(vm);
+      if (isUnknown(type)) return ctx.unknown(vm.r, "machine type");
+      const machineType = lastSegment(str(type) ?? "");
+      const sets = setsFor(recordSets(m.recordFor(vm), "committee"), platform, machineType);
+      const path = vm.cloud === "gcp" ? "machineType" : "hardwareProfile.vmSize";
+      if (!sets.length) ctx.fail(vm.r, path, `a machine type with a tdx.committee reference set for ${platform} in the posture record`, machineType);
+    });
   },
 });
 

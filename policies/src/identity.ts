@@ -4,13 +4,13 @@
  */
 import { LABEL_INSTANCE } from "../contract/labels";
 import { bootEnv, bootOf } from "./core/boot";
-import { isMrtd, isValidInstanceName, labelProp, recordOfView, LABEL_VALUE } from "./core/checks";
+import { checkReferenceMrtds, isValidInstanceName, labelProp, recordOfView, LABEL_VALUE } from "./core/checks";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
 import {
   AWS_VM, AZURE_VM, GCP_VM, VM_TYPES, ZIPNET_INSTANCE_TYPE, instanceFromLabel, isZipnetResource, sameInstance,
   type ResourceView,
 } from "./core/resources";
-import { arr, at, isObject, isUnknown } from "./core/values";
+import { at, isObject, isUnknown } from "./core/values";
 
 /** Types that take labels/tags (so must carry the zipnet labels when they are zipnet resources). */
 export const TAGGABLE_TYPES = new Set<string>([
@@ -132,21 +132,13 @@ export const [instanceUnique, instanceUniqueDevtest] = stackPolicies({
 export const [mrtdPublished, mrtdPublishedDevtest] = resourcePolicies({
   checklistId: "identity.mrtd-published",
   description:
-    "The instance publishes its committee MR_TDs beside its name: a production posture record lists at least one committee MR_TD (96 hex characters each); devtest records may list none but not malformed ones.",
+    "The instance publishes its committee measurements beside its name: a production posture record holds at least one tdx.committee reference set, each with an enforced MR_TD of 96 hex characters; devtest records may hold none but not malformed ones.",
   levels: "split",
   types: [ZIPNET_INSTANCE_TYPE],
   check(r, ctx) {
     const rec = recordOfView(r);
     if (!rec) return;
-    const list = at(rec, "tdx", "committeeMrtds");
-    if (isUnknown(list)) return ctx.unknown("tdx.committeeMrtds");
-    const mrtds = arr(list) ?? [];
-    if (ctx.posture === "production" && mrtds.length === 0) {
-      ctx.fail("tdx.committeeMrtds", "at least one committee MR_TD (96 hex characters) in production", list ?? []);
-    }
-    mrtds.forEach((x, i) => {
-      if (!isUnknown(x) && !(typeof x === "string" && isMrtd(x))) ctx.fail(`tdx.committeeMrtds[${i}]`, "96 hex characters (a 48-byte MR_TD)", x);
-    });
+    checkReferenceMrtds(rec, "committee", ctx, "committee reference set");
   },
 });
 

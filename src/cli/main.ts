@@ -219,7 +219,9 @@ function readText(file: string, what: string): string {
 function verify(file: string, sig: string, pubkey: string): number {
   const result = verifyPublication(readFileSync(file), readText(sig, "a signature file").trim(), readText(pubkey, "a public key file"));
   if (result.ok) {
-    process.stdout.write(`ok: ${file} is signed by ${pubkey}: instance ${result.publication.instance} (${result.publication.posture}), ${result.publication.committeeMrtds.length} committee MR_TD(s), ${result.publication.clientMrtds.length} client MR_TD(s)\n`);
+    const pub = result.publication;
+    const pins = Object.entries(pub.pins).map(([platform, regs]) => `${platform} pins ${regs.join(", ")}`).join("; ");
+    process.stdout.write(`ok: ${file} is signed by ${pubkey}: instance ${pub.instance} (${pub.posture}), epoch ${pub.epoch}, ${pub.referenceValues.committee.length} committee and ${pub.referenceValues.clients.length} client reference set(s)${pins ? `; ${pins}` : ""}\n`);
     return EXIT_OK;
   }
   // A key or signature that cannot be read is an input error (2): nothing was verified. A

@@ -11,6 +11,7 @@ import { isValidCidr } from "../../policies/contract/cidr";
 export const CONFIG_KEY = "zipnet-infra:instance";
 
 import { INSTANCE_NAME, INSTANCE_NAME_MAX, MRTD_HEX } from "../../policies/contract/patterns";
+import { PLATFORMS, PLATFORM_REGISTERS } from "../../policies/contract/measurements";
 
 export { INSTANCE_NAME, MRTD_HEX };
 /** Node ids become parts of cloud resource names (GCP service accounts allow 30 chars in all). */
@@ -22,10 +23,32 @@ export type Cloud = (typeof CLOUDS)[number];
 export const POSTURES = ["production", "devtest"] as const;
 export type Posture = (typeof POSTURES)[number];
 
-const mrtd = z
-  .string()
-  .transform((s) => s.toLowerCase())
-  .pipe(z.string().regex(MRTD_HEX, "expected 96 hex characters (a 48-byte TDX MR_TD)"));
+/** One register of a reference set: its value (hex, any case; stored lowercase) and whether the validator enforces it. */
+const registerValue = z.strictObject({
+  value: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.string().regex(/^(?:[0-9a-f]{64}|[0-9a-f]{96})$/, "expected 64 or 96 hex characters (a 32-byte PCR or a 48-byte MR_TD/RTMR)")),
+  enforce: z.boolean("expected true (the validator requires it) or false (published, warned on)"),
+});
+
+/** A reference set (policies/contract/measurements.ts): its registers must be the platform's, of its sizes. */
+const referenceSet = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "expected a name of [a-z0-9._-], like server-v1.4.0"),
+    platform: z.enum(PLATFORMS, `expected one of ${PLATFORMS.join(", ")}`),
+    machineTypes: z.array(z.string().min(1)).default([]),
+    registers: z.record(z.string(), registerValue),
+  })
+  .superRefine((set, ctx) => {
+    const allowed = PLATFORM_REGISTERS[set.platform];
+    for (const [name, reg] of Object.entries(set.registers)) {
+      const size = allowed[name];
+      if (size === undefined) ctx.addIssue({ code: "custom", path: ["registers", name], message: `expected a register of ${set.platform} (${Object.keys(allowed).slice(0, 6).join(", ")}...)` });
+      else if (reg.value.length !== size * 2) ctx.addIssue({ code: "custom", path: ["registers", name, "value"], message: `expected ${size * 2} hex characters (${size} bytes) for ${name} on ${set.platform}` });
+    }
+    if (!set.registers.mrtd) ctx.addIssue({ code: "custom", path: ["registers", "mrtd"], message: "expected the set's MR_TD" });
+  });
 
 /**
  * An unquoted date in a stack file reaches the program as Go prints a time (`2026-10-01 00:00:00
@@ -96,14 +119,17 @@ export const instanceSchema = z.strictObject({
   universe: z.string().min(1).optional(),
   /** ZIPNET_MIN_PARTICIPANTS for committee servers. */
   minParticipants: z.int("expected an integer").min(1, "expected at least 1"),
+  /** Reference values (docs/measurements.md): what the committee servers and the admitted clients measure, per platform. */
   tdx: z
     .strictObject({
-      /** MR_TDs the committee servers boot with (per platform). */
-      committeeMrtds: z.array(mrtd).default([]),
-      /** Published client MR_TDs the committee admits (require_mrtd). */
-      clientMrtds: z.array(mrtd).default([]),
+      /** The publication's epoch: raise it with every change of a reference set. */
+      epoch: z.int("expected an integer").min(0, "expected a non-negative integer").default(0),
+      /** Reference sets the committee servers boot with (one per platform and machine types; several for rolling upgrades). */
+      committee: z.array(referenceSet).default([]),
+      /** Reference sets of the published client image(s) the committee admits (require_mrtd, require_rtmrN). */
+      clients: z.array(referenceSet).default([]),
     })
-    .default({ committeeMrtds: [], clientMrtds: [] }),
+    .default({ epoch: 0, committee: [], clients: [] }),
   images: z
     .strictObject({
       /** GCP image self link or `projects/P/global/images/NAME` (TDX_CAPABLE, UEFI_COMPATIBLE, GVNIC). */

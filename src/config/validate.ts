@@ -4,6 +4,7 @@
  * program calls them before it registers any resource, and tests call them directly.
  */
 import { CHECKLIST } from "../../policies/contract/checklist";
+import { IMAGE_REGISTERS, committeePlatform, setsFor, tdxGatedRefusal } from "../../policies/contract/measurements";
 import { isPublicSource } from "../../policies/contract/cidr";
 import {
   ACCOUNT_FORMAT,
@@ -15,7 +16,7 @@ import {
   defaultSize,
   defaultZone,
 } from "./defaults";
-import { CONFIG_KEY, instanceSchema, type InstanceConfig, type InstanceNode, type NodeConfig } from "./schema";
+import { CONFIG_KEY, instanceSchema, type InstanceConfig, type InstanceNode, type NodeConfig, type NodeRole } from "./schema";
 
 /** Production floor of ZIPNET_MIN_PARTICIPANTS: with fewer, a client is identifiable by elimination. */
 export const PRODUCTION_MIN_PARTICIPANTS = 3;
@@ -116,6 +117,11 @@ function nodeRules(node: NodeConfig, path: string, isCommittee: boolean, issues:
   }
 }
 
+/** The machine type (size) a node runs as: its own, or the cloud's default for its role. */
+export function machineTypeOf(node: NodeConfig, role: NodeRole): string {
+  return node.size ?? defaultSize(node.cloud, node.confidential, role);
+}
+
 /** Rules across fields; run on a config that passed the schema. */
 export function instanceRules(config: InstanceConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -196,15 +202,33 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
       issues.push({ path: at("committee"), expected: "at least 3 committee servers, an odd number (production)", found: `${n} servers` });
     }
     config.committee.forEach((node, i) => {
-      if (node.cloud === "aws") {
-        issues.push({ path: at(`committee[${i}].cloud`), expected: "gcp or azure: AWS has no Intel TDX guests (production committee)", found: node.cloud });
+      const platform = committeePlatform(node.cloud);
+      if (!platform) {
+        issues.push({ path: at(`committee[${i}].cloud`), expected: "gcp: AWS has no Intel TDX guests (production committee)", found: node.cloud });
+      } else if (tdxGatedRefusal(platform)) {
+        issues.push({ path: at(`committee[${i}].cloud`), expected: `gcp: ${tdxGatedRefusal(platform)}`, found: node.cloud });
+      } else if (node.confidential) {
+        // The node's platform and machine type must have a reference set: what the publication pins for it.
+        const machineType = machineTypeOf(node, "committee");
+        if (!setsFor(config.tdx.committee, platform, machineType).length) {
+          issues.push({ path: at(`committee[${i}]`), expected: `a tdx.committee reference set for ${platform} and machine type ${machineType} (node ${node.id})`, found: `${RAW}none (sets: ${config.tdx.committee.map((s) => `${s.name} ${s.platform} [${s.machineTypes.join(", ") || "any"}]`).join("; ") || "none"})` });
+        }
       }
       if (!node.confidential) {
         issues.push({ path: at(`committee[${i}].confidential`), expected: "true: production committee servers are TDX guests", found: node.confidential });
       }
     });
-    if (config.tdx.committeeMrtds.length === 0) issues.push({ path: at("tdx.committeeMrtds"), expected: "at least one committee MR_TD (production)", found: [] });
-    if (config.tdx.clientMrtds.length === 0) issues.push({ path: at("tdx.clientMrtds"), expected: "at least one published client MR_TD (production)", found: [] });
+    if (config.tdx.clients.length === 0) issues.push({ path: at("tdx.clients"), expected: "at least one reference set of the published client image (production)", found: [] });
+    // Without the registers that measure the image, a set pins only firmware (docs/measurements.md).
+    for (const [list, sets] of [["committee", config.tdx.committee], ["clients", config.tdx.clients]] as const) {
+      sets.forEach((set, j) => {
+        for (const reg of ["mrtd", ...IMAGE_REGISTERS[set.platform]]) {
+          if (!set.registers[reg]?.enforce) {
+            issues.push({ path: at(`tdx.${list}[${j}].registers.${reg}`), expected: `an enforced ${reg} (production: it binds ${reg === "mrtd" ? "the firmware" : "the image"} on ${set.platform})`, found: set.registers[reg] ? set.registers[reg] : undefined });
+          }
+        }
+      });
+    }
     if (config.minParticipants < PRODUCTION_MIN_PARTICIPANTS) {
       issues.push({ path: at("minParticipants"), expected: `at least ${PRODUCTION_MIN_PARTICIPANTS} in production`, found: config.minParticipants });
     }

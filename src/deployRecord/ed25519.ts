@@ -18,6 +18,7 @@
  * signature (even one of the padding bits a lenient decoder would ignore) fails verification.
  */
 import * as crypto from "node:crypto";
+import canonicalize from "canonicalize";
 import type { KeyObject } from "node:crypto";
 
 /** DER prefix of a PKCS8 Ed25519 private key; the 32-byte seed follows. */
@@ -186,43 +187,42 @@ export function generateKeyPair(): GeneratedKeyPair {
 }
 
 /**
- * Deterministic JSON: object keys sorted (by UTF-16 code units, recursively), no whitespace,
- * arrays in order, strings and numbers as JSON.stringify writes them. Object properties whose
- * value is `undefined` are omitted (as JSON.stringify does). Throws TypeError on values JSON
- * cannot represent faithfully: non-finite numbers, bigint, functions, symbols, `undefined` in
- * arrays, and objects that are not plain (Date, Map, class instances).
+ * Canonical JSON, RFC 8785 (JCS), written by the `canonicalize` package (erdtman/canonicalize, by
+ * an author of the RFC): keys sorted by UTF-16 code units, no whitespace, ECMAScript number and
+ * string serialization. Checked first, because JCS libraries silently drop or coerce what JSON
+ * cannot represent faithfully: throws TypeError on non-finite numbers, bigint, functions, symbols,
+ * `undefined` in arrays, and objects that are not plain (Date, Map, class instances). Object
+ * properties whose value is `undefined` are omitted (as JSON.stringify does).
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, "$");
+  check(value, "$");
+  return canonicalize(value) as string;
 }
 
-function write(value: unknown, at: string): string {
-  if (value === null) return "null";
+/** Throws TypeError where `value` is not plain JSON (see canonicalJson). */
+function check(value: unknown, at: string): void {
+  if (value === null) return;
   switch (typeof value) {
     case "string":
     case "boolean":
-      return JSON.stringify(value);
+      return;
     case "number":
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${at} is ${value}, not a finite number`);
-      return JSON.stringify(value);
+      return;
     case "object": {
       if (Array.isArray(value)) {
-        return `[${value
-          .map((item, i) => {
-            if (item === undefined) throw new TypeError(`canonicalJson: ${at}[${i}] is undefined`);
-            return write(item, `${at}[${i}]`);
-          })
-          .join(",")}]`;
+        value.forEach((item, i) => {
+          if (item === undefined) throw new TypeError(`canonicalJson: ${at}[${i}] is undefined`);
+          check(item, `${at}[${i}]`);
+        });
+        return;
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
         throw new TypeError(`canonicalJson: ${at} is a ${proto?.constructor?.name ?? "non-plain"} object, not a plain object`);
       }
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${write(obj[k], `${at}.${k}`)}`).join(",")}}`;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) check(v, `${at}.${k}`);
+      return;
     }
     default:
       throw new TypeError(`canonicalJson: ${at} is a ${typeof value}, not a JSON value`);

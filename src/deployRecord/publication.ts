@@ -16,11 +16,11 @@
  */
 import type { KeyObject } from "node:crypto";
 import type { Cloud, InstanceConfig, NodeRole, Posture } from "../config/schema";
-import { instanceNodes } from "../config/validate";
+import { instanceNodes, machineTypeOf } from "../config/validate";
+import { PLATFORMS, PLATFORM_REGISTERS, committeePlatform, setsFor, type Platform, type ReferenceSet } from "../../policies/contract/measurements";
 import { KeyFormatError, canonicalJson, decodeSignature, loadPublicKey, sign, verify } from "./ed25519";
-import { MRTD_HEX } from "../../policies/contract/patterns";
 
-export const PUBLICATION_SCHEMA = "zipnet-publication/v1";
+export const PUBLICATION_SCHEMA = "zipnet-publication/v2";
 
 /** One node's fault domain: who runs it where. */
 export interface FaultDomain {
@@ -33,6 +33,15 @@ export interface FaultDomain {
   operator: string;
 }
 
+/** What a committee server's TDX evidence is judged against: its platform, machine type and the sets that hold for them. */
+export interface CommitteeMeasurement {
+  node: string;
+  platform: Platform | "none";
+  machineType: string;
+  /** Names of the `referenceValues.committee` sets for this platform and machine type. */
+  referenceSets: string[];
+}
+
 export interface Publication {
   schema: typeof PUBLICATION_SCHEMA;
   /** ZIPNET_INSTANCE. */
@@ -40,9 +49,14 @@ export interface Publication {
   /** ZIPNET_UNIVERSE; "" = the shared universe. */
   universe: string;
   posture: Posture;
-  /** Lowercase hex, in config order. */
-  committeeMrtds: string[];
-  clientMrtds: string[];
+  /** Raised with every change of a reference set: publishers take the newest epoch. */
+  epoch: number;
+  /** The whole reference set, as the config holds it (docs/measurements.md). */
+  referenceValues: { committee: ReferenceSet[]; clients: ReferenceSet[] };
+  /** Per platform, the registers some set enforces: what the hardware binds for publishers. */
+  pins: Partial<Record<Platform, string[]>>;
+  /** Per committee server (config order): the sets its evidence must match. */
+  committee: CommitteeMeasurement[];
   /** Server image per cloud, only the clouds the config names. */
   images: { gcp?: string; azure?: string; aws?: string };
   /** Committee servers (config order) then the aggregator. */
@@ -54,6 +68,15 @@ export interface Publication {
  * 2, an input error); otherwise a failure means the publication is not the one signed (exit 1).
  */
 export type VerifyPublicationResult = { ok: true; publication: Publication } | { ok: false; reason: string; input?: boolean };
+
+function pinsOf(sets: ReferenceSet[]): Publication["pins"] {
+  const pins: Publication["pins"] = {};
+  for (const set of sets) {
+    const enforced = Object.keys(set.registers).filter((r) => set.registers[r].enforce);
+    pins[set.platform] = [...new Set([...(pins[set.platform] ?? []), ...enforced])].sort();
+  }
+  return pins;
+}
 
 /** The publication of a (validated) instance config. Deterministic. */
 export function publicationOf(config: InstanceConfig): Publication {
@@ -67,8 +90,14 @@ export function publicationOf(config: InstanceConfig): Publication {
     instance: config.name,
     universe: config.universe ?? "",
     posture: config.posture,
-    committeeMrtds: config.tdx.committeeMrtds.map((m) => m.toLowerCase()),
-    clientMrtds: config.tdx.clientMrtds.map((m) => m.toLowerCase()),
+    epoch: config.tdx.epoch,
+    referenceValues: { committee: config.tdx.committee, clients: config.tdx.clients },
+    pins: pinsOf([...config.tdx.committee, ...config.tdx.clients]),
+    committee: config.committee.map((n) => {
+      const platform = n.confidential ? committeePlatform(n.cloud) : undefined;
+      const machineType = machineTypeOf(n, "committee");
+      return { node: n.id, platform: platform ?? "none", machineType, referenceSets: platform ? setsFor(config.tdx.committee, platform, machineType).map((s) => s.name) : [] };
+    }),
     images,
     faultDomains: instanceNodes(config).map((n) => ({
       node: n.id,
@@ -79,6 +108,34 @@ export function publicationOf(config: InstanceConfig): Publication {
       operator: n.operator ?? "",
     })),
   };
+}
+
+/**
+ * What moved between two publications in a way publishers must learn from a new signature: a
+ * node's platform, machine type or sets, a reference set's registers, the images. Empty: the
+ * signed publication still holds.
+ */
+export function measurementChanges(before: Publication, after: Publication): string[] {
+  const changes: string[] = [];
+  const key = (x: unknown) => canonicalJson(x);
+  const nodes = new Map(before.committee.map((c) => [c.node, c]));
+  for (const c of after.committee) {
+    const was = nodes.get(c.node);
+    if (!was) changes.push(`committee server ${c.node} is new`);
+    else if (key(was) !== key(c)) changes.push(`committee server ${c.node}: ${was.platform} ${was.machineType} [${was.referenceSets.join(", ")}] -> ${c.platform} ${c.machineType} [${c.referenceSets.join(", ")}]`);
+  }
+  for (const list of ["committee", "clients"] as const) {
+    const sets = new Map(before.referenceValues[list].map((s) => [s.name, s]));
+    for (const set of after.referenceValues[list]) {
+      const was = sets.get(set.name);
+      if (!was) changes.push(`reference set ${list}/${set.name} is new`);
+      else if (key(was) !== key(set)) changes.push(`reference set ${list}/${set.name} changed`);
+    }
+    for (const name of sets.keys()) if (!after.referenceValues[list].some((s) => s.name === name)) changes.push(`reference set ${list}/${name} removed`);
+  }
+  if (key(before.images) !== key(after.images)) changes.push("server images changed");
+  if (!changes.length && key(before) !== key(after)) changes.push("fault domains, posture or universe changed");
+  return changes;
 }
 
 /** The exact bytes of `publication.json` (and of what is signed): canonical JSON + "\n". */
@@ -92,24 +149,54 @@ export function signPublication(pub: Publication, privateKey: KeyObject | string
   return { json, signature: sign(json, privateKey) };
 }
 
-const MRTD = MRTD_HEX;
 const isString = (v: unknown): v is string => typeof v === "string";
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 
-/** Why `value` is not a well-formed v1 publication, or undefined when it is. */
+/** Why a value is not a reference set (registers of its platform, of their sizes), or undefined. */
+function referenceSetProblem(value: unknown): string | undefined {
+  const set = value as Record<string, unknown> | null;
+  if (!set || typeof set !== "object" || Array.isArray(set)) return "not an object";
+  if (!isString(set.name) || !(PLATFORMS as readonly unknown[]).includes(set.platform) || !isStringArray(set.machineTypes)) return "expected {name, platform, machineTypes, registers}";
+  const allowed = PLATFORM_REGISTERS[set.platform as Platform];
+  const regs = set.registers as Record<string, unknown> | null;
+  if (!regs || typeof regs !== "object" || Array.isArray(regs)) return "registers must be an object";
+  for (const [name, r] of Object.entries(regs)) {
+    const reg = r as Record<string, unknown> | null;
+    const size = allowed[name];
+    if (size === undefined) return `${name} is not a register of ${String(set.platform)}`;
+    if (!reg || !isString(reg.value) || !new RegExp(`^[0-9a-f]{${size * 2}}$`).test(reg.value) || typeof reg.enforce !== "boolean") return `registers.${name} must be {value: ${size * 2} lowercase hex, enforce: boolean}`;
+  }
+  return undefined;
+}
+
+/** Why `value` is not a well-formed v2 publication, or undefined when it is. */
 export function publicationShapeProblem(value: unknown): string | undefined {
   if (!value || typeof value !== "object" || Array.isArray(value)) return "not a zipnet publication: not a JSON object";
   const v = value as Record<string, unknown>;
   if (v.schema !== PUBLICATION_SCHEMA) return `not a zipnet publication: schema is ${JSON.stringify(v.schema) ?? "missing"}, expected "${PUBLICATION_SCHEMA}"`;
-  const known = ["schema", "instance", "universe", "posture", "committeeMrtds", "clientMrtds", "images", "faultDomains"];
+  const known = ["schema", "instance", "universe", "posture", "epoch", "referenceValues", "pins", "committee", "images", "faultDomains"];
   const unknown = Object.keys(v).filter((k) => !known.includes(k));
   if (unknown.length > 0) return `malformed publication: unknown field(s) ${unknown.join(", ")}`;
   if (!isString(v.instance) || v.instance === "") return "malformed publication: instance must be a non-empty string";
   if (!isString(v.universe)) return "malformed publication: universe must be a string (\"\" = shared)";
   if (v.posture !== "production" && v.posture !== "devtest") return "malformed publication: posture must be production or devtest";
-  for (const key of ["committeeMrtds", "clientMrtds"] as const) {
-    const list = v[key];
-    if (!isStringArray(list) || !list.every((m) => MRTD.test(m))) return `malformed publication: ${key} must be a list of 96-hex-character MR_TDs`;
+  if (!Number.isSafeInteger(v.epoch) || (v.epoch as number) < 0) return "malformed publication: epoch must be a non-negative integer";
+  const rv = v.referenceValues as Record<string, unknown> | undefined;
+  for (const list of ["committee", "clients"] as const) {
+    const sets = rv && typeof rv === "object" ? rv[list] : undefined;
+    if (!Array.isArray(sets)) return `malformed publication: referenceValues.${list} must be a list of reference sets`;
+    for (const [i, set] of sets.entries()) {
+      const problem = referenceSetProblem(set);
+      if (problem) return `malformed publication: referenceValues.${list}[${i}]: ${problem}`;
+    }
+  }
+  if (!v.pins || typeof v.pins !== "object" || Array.isArray(v.pins)) return "malformed publication: pins must be an object";
+  if (!Array.isArray(v.committee)) return "malformed publication: committee must be a list";
+  for (const [i, c] of v.committee.entries()) {
+    const m = c as Record<string, unknown> | null;
+    if (!m || typeof m !== "object" || !isString(m.node) || !isString(m.platform) || !isString(m.machineType) || !isStringArray(m.referenceSets)) {
+      return `malformed publication: committee[${i}] must be {node, platform, machineType, referenceSets}`;
+    }
   }
   const images = v.images;
   if (!images || typeof images !== "object" || Array.isArray(images)) return "malformed publication: images must be an object";

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { readStackConfig, stackFilePath } from "../../src/config/stackFile";
 import { parseInstanceConfig } from "../../src/config/validate";
 import { generateKeyPair, sign } from "../../src/deployRecord/ed25519";
-import { PUBLICATION_SCHEMA, publicationOf, renderPublication, signPublication, verifyPublication } from "../../src/deployRecord/publication";
+import { PUBLICATION_SCHEMA, measurementChanges, publicationOf, renderPublication, signPublication, verifyPublication } from "../../src/deployRecord/publication";
+import canonicalize from "canonicalize";
 
 const config = (stack: string, mutate?: (raw: any) => void) => {
   const raw = structuredClone(readStackConfig(stackFilePath(stack))) as any;
@@ -23,25 +24,54 @@ const pub = publicationOf(mainnet);
 const key = generateKeyPair();
 const other = generateKeyPair();
 const { json, signature } = signPublication(pub, key.privateKey);
+const mrtdOf = (list: "committee" | "clients") => pub.referenceValues[list][0].registers.mrtd.value;
 
 describe("publicationOf", () => {
-  it("holds the instance's name, universe, posture, MR_TDs, images and fault domains", () => {
+  it("holds the instance's name, universe, posture, epoch, the whole reference set, per-node sets, images and fault domains", () => {
     expect(pub).toEqual({
       schema: PUBLICATION_SCHEMA,
       instance: "acme.mainnet",
       universe: "",
       posture: "production",
-      committeeMrtds: mainnet.tdx.committeeMrtds,
-      clientMrtds: mainnet.tdx.clientMrtds,
-      images: { gcp: mainnet.images.gcp, azure: mainnet.images.azure, aws: mainnet.images.aws },
+      epoch: 1,
+      referenceValues: { committee: mainnet.tdx.committee, clients: mainnet.tdx.clients },
+      pins: { "gcp-tdx": ["mrtd", "rtmr0", "rtmr1", "rtmr2"], "qemu-tdx": ["mrtd", "rtmr1", "rtmr2"] },
+      committee: [
+        { node: "c1", platform: "gcp-tdx", machineType: "c3-standard-4", referenceSets: ["server-v1.4.0-c3-standard-4"] },
+        { node: "c2", platform: "gcp-tdx", machineType: "c3-standard-4", referenceSets: ["server-v1.4.0-c3-standard-4"] },
+        { node: "c3", platform: "gcp-tdx", machineType: "c3-standard-4", referenceSets: ["server-v1.4.0-c3-standard-4"] },
+      ],
+      images: { gcp: mainnet.images.gcp, aws: mainnet.images.aws },
       faultDomains: [
         { node: "c1", role: "committee", cloud: "gcp", account: "acme-zipnet-c1", region: "us-east4", operator: "Acme Labs Inc." },
-        { node: "c2", role: "committee", cloud: "azure", account: mainnet.committee[1].account, region: "westeurope", operator: "Acme Europe B.V." },
+        { node: "c2", role: "committee", cloud: "gcp", account: "acme-zipnet-c2", region: "europe-west4", operator: "Acme Europe B.V." },
         { node: "c3", role: "committee", cloud: "gcp", account: "acme-zipnet-c3", region: "asia-southeast1", operator: "Partner Networks Pte. Ltd." },
         { node: "agg", role: "aggregator", cloud: "aws", account: "123456789012", region: "us-east-2", operator: "Acme Labs Inc." },
       ],
     });
-    expect(pub.committeeMrtds.length).toBeGreaterThan(0);
+  });
+
+  it("c3-standard-4 -> c3-standard-8 on a GCP committee server moves its expected registers: a change that needs a new signature", () => {
+    const resized = publicationOf(config("acme.mainnet", (raw) => (raw.committee[0].size = "c3-standard-8")));
+    expect(resized.committee[0]).toEqual({ node: "c1", platform: "gcp-tdx", machineType: "c3-standard-8", referenceSets: ["server-v1.4.0-c3-standard-8"] });
+    const before = mainnet.tdx.committee.find((s) => s.name === "server-v1.4.0-c3-standard-4")!.registers;
+    const after = mainnet.tdx.committee.find((s) => s.name === "server-v1.4.0-c3-standard-8")!.registers;
+    // RTMR0 measures the machine type's TD HOB and ACPI tables; MR_TD (Google's firmware) does not
+    // depend on the memory size since Oct 2024 (docs/measurements.md).
+    expect(after.rtmr0.value).not.toBe(before.rtmr0.value);
+    expect(after.mrtd.value).toBe(before.mrtd.value);
+    expect(measurementChanges(pub, resized)).toEqual([
+      "committee server c1: gcp-tdx c3-standard-4 [server-v1.4.0-c3-standard-4] -> gcp-tdx c3-standard-8 [server-v1.4.0-c3-standard-8]",
+    ]);
+    expect(renderPublication(resized)).not.toBe(renderPublication(pub));
+    expect(measurementChanges(pub, publicationOf(config("acme.mainnet")))).toEqual([]);
+  });
+
+  it("renders RFC 8785 canonical JSON through the canonicalize library: sorted keys, no whitespace", () => {
+    const text = renderPublication(pub);
+    expect(text.endsWith("}\n")).toBe(true);
+    expect(text).toBe(`${canonicalize(JSON.parse(text))}\n`);
+    expect(text.indexOf('"committee"')).toBeLessThan(text.indexOf('"epoch"'));
   });
 
   it("is deterministic: same config, same bytes, same signature", () => {
@@ -84,14 +114,20 @@ describe("verifyPublication", () => {
 
   const tamperings: Array<[string, (text: string) => string]> = [
     ["instance name", (t) => t.replace('"instance":"acme.mainnet"', '"instance":"acme.mainnex"')],
-    ["one committee MR_TD hex char", (t) => t.replace(pub.committeeMrtds[0], flipHex(pub.committeeMrtds[0], 50))],
-    ["one client MR_TD hex char", (t) => t.replace(pub.clientMrtds[0], flipHex(pub.clientMrtds[0], 95))],
+    ["one committee MR_TD hex char", (t) => t.replaceAll(mrtdOf("committee"), flipHex(mrtdOf("committee"), 50))],
+    ["one client MR_TD hex char", (t) => t.replace(mrtdOf("clients"), flipHex(mrtdOf("clients"), 95))],
+    ["an RTMR enforced no more", (t) => t.replace('"enforce":true', '"enforce":false')],
+    ["the epoch", (t) => t.replace('"epoch":1', '"epoch":0')],
     ["an image", (t) => t.replace("zipnet-server-tdx-v1-4-0", "zipnet-server-tdx-v1-4-1")],
     ["a fault domain region", (t) => t.replace('"region":"asia-southeast1"', '"region":"us-east4"')],
     ["a fault domain operator", (t) => t.replace("Partner Networks Pte. Ltd.", "Acme Labs Inc.")],
     ["posture", (t) => t.replace('"posture":"production"', '"posture":"devtest"')],
     ["universe", (t) => t.replace('"universe":""', '"universe":"evil"')],
-    ["a removed MR_TD", (t) => t.replace(`"${pub.committeeMrtds[1]}"`, "").replace(",]", "]")],
+    ["a removed reference set", (t) => {
+      const v = JSON.parse(t);
+      v.referenceValues.committee.pop();
+      return renderPublication(v);
+    }],
     ["trailing newline removed", (t) => t.slice(0, -1)],
   ];
   for (const [what, tamper] of tamperings) {
@@ -151,8 +187,8 @@ describe("verifyPublication", () => {
   });
 
   it("refuses a validly signed file that is not a well-formed publication", () => {
-    const bad = `${JSON.stringify({ ...pub, committeeMrtds: ["abc"] })}\n`;
-    expect(verifyPublication(bad, sign(bad, key.privateKey), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/committeeMrtds/) });
+    const bad = `${JSON.stringify({ ...pub, referenceValues: { committee: [{ ...pub.referenceValues.committee[0], registers: { mrtd: { value: "abc", enforce: true } } }], clients: [] } })}\n`;
+    expect(verifyPublication(bad, sign(bad, key.privateKey), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/referenceValues\.committee\[0\]: registers\.mrtd must be/) });
     const extra = `${JSON.stringify({ ...pub, note: "x" })}\n`;
     expect(verifyPublication(extra, sign(extra, key.privateKey), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/unknown field\(s\) note/) });
   });

@@ -96,7 +96,7 @@ describe("the publication stack output", () => {
     expect(verified.ok).toBe(true);
     if (verified.ok) {
       expect(verified.publication.instance).toBe("acme.mainnet");
-      expect(verified.publication.committeeMrtds).toEqual(rawExample("acme.mainnet").tdx.committeeMrtds);
+      expect(verified.publication.referenceValues.committee.map((set) => set.registers.mrtd.value)).toEqual(rawExample("acme.mainnet").tdx.committee.map((set: any) => set.registers.mrtd.value));
       expect(verified.publication.faultDomains.map((d) => d.node)).toEqual(["c1", "c2", "c3", "agg"]);
     }
     const tampered = outputs.publication.replace("acme.mainnet", "acme.mainnot");

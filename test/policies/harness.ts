@@ -11,9 +11,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { PROJECT_ROOT, readStackConfig, stackFilePath } from "../../src/config/stackFile";
-import { parseInstanceConfig } from "../../src/config/validate";
-import type { InstanceConfig } from "../../src/config/schema";
+import { PROJECT_ROOT, stackFilePath } from "../../src/config/stackFile";
+import { exampleConfig, stackOf } from "../support/plans";
 import type { RecordedResource } from "../../src/offline/engine/model";
 import { ALL_POLICIES, setClock, type ZipnetPolicy } from "../../policies/pack";
 import { CHECK_FAILED } from "../../policies/src/core/policy";
@@ -40,15 +39,11 @@ export type Plan = PlanResource[];
 
 const cache = new Map<string, Promise<Plan>>();
 
-export function exampleConfig(stack: string, mutate?: (raw: any) => void): InstanceConfig {
-  const raw = structuredClone(readStackConfig(stackFilePath(stack))) as any;
-  mutate?.(raw);
-  return parseInstanceConfig(raw);
-}
+export { AZURE_MAINNET, exampleConfig } from "../support/plans";
 
 /** Hash of everything a plan depends on: the stack file and the program's sources. */
 function sourceHash(stack: string, extra: string): string {
-  const h = createHash("sha256").update(stack).update(extra).update(readFileSync(stackFilePath(stack)));
+  const h = createHash("sha256").update(stack).update(extra).update(readFileSync(stackFilePath(stackOf(stack))));
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(dir, e.name);
@@ -58,13 +53,14 @@ function sourceHash(stack: string, extra: string): string {
   };
   walk(path.join(PROJECT_ROOT, "src"));
   walk(path.join(PROJECT_ROOT, "stacks"));
+  h.update(readFileSync(path.join(PROJECT_ROOT, "test", "support", "plans.ts")));
   return h.digest("hex").slice(0, 24);
 }
 
 async function buildPlan(stack: string, mutateConfig?: (raw: any) => void): Promise<Plan> {
   // Loaded lazily: the program imports the cloud SDKs (seconds); a cached plan needs none of it.
   const { planInstance } = await import("../../src/offline/planInProcess");
-  const p = await planInstance(exampleConfig(stack, mutateConfig), stack);
+  const p = await planInstance(exampleConfig(stack, mutateConfig), stackOf(stack));
   return p.resources.map((r) => ({
     urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider,
     dependencies: r.dependencies, inputs: r.inputs as Record<string, any>, protect: r.protect, retainOnDelete: r.retainOnDelete,

@@ -1,5 +1,6 @@
 /** Shared predicates of several policy areas: TDX settings, instance-name grammar, dates, MR_TDs. */
 import { AWS_VM, AZURE_VM, GCP_VM, ZIPNET_INSTANCE_TYPE, recordOf, type ResourceView } from "./resources";
+import type { ResourceContext } from "./policy";
 import { at, bool, isUnknown, lastSegment } from "./values";
 import { isMrtd } from "../../contract/patterns";
 
@@ -79,3 +80,21 @@ export function tdxProblems(r: ResourceView): TdxVerdict {
   return { tdx: undefined, problems, unknown };
 }
 
+
+/**
+ * The MR_TDs of the record's `tdx.<list>` reference sets (docs/measurements.md): production needs
+ * at least one set, each with an enforced 96-hex MR_TD; any posture refuses a malformed one.
+ */
+export function checkReferenceMrtds(rec: Record<string, unknown>, list: "committee" | "clients", ctx: Pick<ResourceContext, "posture" | "fail" | "unknown">, what: string): void {
+  const value = at(rec, "tdx", list);
+  if (isUnknown(value)) return ctx.unknown(`tdx.${list}`);
+  const sets = Array.isArray(value) ? value : [];
+  if (ctx.posture === "production" && sets.length === 0) ctx.fail(`tdx.${list}`, `at least one ${what} (with an enforced 96-hex MR_TD) in production`, value ?? []);
+  sets.forEach((set, i) => {
+    const mrtd = at(set, "registers", "mrtd");
+    if (isUnknown(mrtd)) return ctx.unknown(`tdx.${list}[${i}].registers.mrtd`);
+    const v = at(mrtd, "value");
+    if (!(typeof v === "string" && isMrtd(v))) ctx.fail(`tdx.${list}[${i}].registers.mrtd.value`, "96 hex characters (a 48-byte MR_TD)", v);
+    else if (ctx.posture === "production" && at(mrtd, "enforce") !== true) ctx.fail(`tdx.${list}[${i}].registers.mrtd.enforce`, "true (the validator requires the MR_TD in production)", at(mrtd, "enforce"));
+  });
+}

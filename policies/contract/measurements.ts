@@ -1,0 +1,61 @@
+/**
+ * Reference values: which registers a platform's TDX evidence carries and how big each is, and
+ * which platform a committee server's cloud is. docs/measurements.md says what each register
+ * measures and cites the sources. Pure data: the config, the publication and the pack share it.
+ */
+export const PLATFORMS = ["gcp-tdx", "azure-tdx", "qemu-tdx"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+const RTMRS = ["rtmr0", "rtmr1", "rtmr2", "rtmr3"] as const;
+const PCRS = Array.from({ length: 24 }, (_, i) => `pcr${i}`);
+
+/** Register name -> size in bytes, per platform. */
+export const PLATFORM_REGISTERS: Readonly<Record<Platform, Readonly<Record<string, number>>>> = {
+  "gcp-tdx": Object.fromEntries([["mrtd", 48], ...RTMRS.map((r) => [r, 48])]),
+  "qemu-tdx": Object.fromEntries([["mrtd", 48], ...RTMRS.map((r) => [r, 48])]),
+  // MR_TD of the paravisor as Azure reports it; the guest is measured in the vTPM's SHA-256 PCRs.
+  "azure-tdx": Object.fromEntries([["mrtd", 48], ...PCRS.map((p) => [p, 32])]),
+};
+
+/** The registers that bind the guest image (docs/measurements.md); production enforces them. */
+export const IMAGE_REGISTERS: Readonly<Record<Platform, readonly string[]>> = {
+  "gcp-tdx": ["rtmr1", "rtmr2"],
+  "qemu-tdx": ["rtmr1", "rtmr2"],
+  "azure-tdx": ["pcr4", "pcr9"],
+};
+
+/** The platform a committee server on this cloud runs as (AWS has no TDX). */
+export function committeePlatform(cloud: string): Platform | undefined {
+  return cloud === "gcp" ? "gcp-tdx" : cloud === "azure" ? "azure-tdx" : undefined;
+}
+
+/**
+ * Why a platform cannot host a committee server of a TDX-gated instance, or undefined. mosaik reads
+ * TDX quotes only through configfs-tsm, which an Azure TDX guest lacks (docs/measurements.md).
+ */
+export function tdxGatedRefusal(platform: Platform): string | undefined {
+  return platform === "azure-tdx"
+    ? "an Azure TDX guest has no configfs-tsm tdx_guest provider (the paravisor hides TDX from it), and mosaik reads TDX quotes only through configfs-tsm: it cannot produce the TDX ticket a production committee requires (docs/measurements.md)"
+    : undefined;
+}
+
+export interface RegisterValue {
+  /** Lowercase hex of the register's bytes. */
+  value: string;
+  /** Required by the committee's validator (require_mrtd / require_rtmrN), or published and warned on only. */
+  enforce: boolean;
+}
+
+export interface ReferenceSet {
+  /** Unique within its list, e.g. `server-v1.4.0`; several sets allow rolling upgrades. */
+  name: string;
+  platform: Platform;
+  /** The machine types (sizes) the set holds for; gcp-tdx RTMR0 differs per type. Empty: any. */
+  machineTypes: string[];
+  registers: Record<string, RegisterValue>;
+}
+
+/** The sets a node of this platform and machine type boots against. */
+export function setsFor(sets: readonly ReferenceSet[], platform: Platform, machineType: string): ReferenceSet[] {
+  return sets.filter((s) => s.platform === platform && (s.machineTypes.length === 0 || s.machineTypes.includes(machineType)));
+}
