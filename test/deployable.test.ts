@@ -7,7 +7,7 @@ import { CONFIG_KEY } from "../src/config/schema";
 import { formatIssue, validateInstanceConfig } from "../src/config/validate";
 import { serviceAccountId } from "../src/nodes/gcp";
 import { planInstance } from "../src/offline/planInProcess";
-import { exampleConfig, ofType, rawExample } from "./support/plans";
+import { exampleConfig, ofType, rawExample, AZURE_MAINNET } from "./support/plans";
 
 function issues(raw: unknown): string[] {
   const r = validateInstanceConfig(raw);
@@ -16,7 +16,7 @@ function issues(raw: unknown): string[] {
 
 describe("Azure", () => {
   it("an IPv6 scraper in metricsSources: one NSG rule per address family, and every deploy check passes", async () => {
-    const config = exampleConfig("acme.mainnet", (raw) => raw.network.metricsSources.push("2001:db8:1234::/48"));
+    const config = exampleConfig(AZURE_MAINNET, (raw) => raw.network.metricsSources.push("2001:db8:1234::/48"));
     const plan = await planInstance(config, "acme.mainnet");
     const nsg = plan.resources.find((r) => r.urn.endsWith("::c2-nsg"))!;
     const metrics = (nsg.inputs as any).securityRules.filter((r: any) => r.name.startsWith("allow-metrics"));
@@ -30,7 +30,7 @@ describe("Azure", () => {
   });
 
   it("a new image replaces the VM, deleting the old one first; the NIC and address are detached, not deleted by Azure", async () => {
-    const plan = await planInstance(exampleConfig("acme.mainnet"), "acme.mainnet");
+    const plan = await planInstance(exampleConfig(AZURE_MAINNET), "acme.mainnet");
     const vm = plan.resources.find((r) => r.urn.endsWith("::c2-vm"))!;
     expect(vm.replaceOnChanges).toEqual(["storageProfile.imageReference"]);
     expect(vm.deleteBeforeReplace).toBe(true);

@@ -109,7 +109,7 @@ describe("decommissioning", () => {
     const before = await planInstance(exampleConfig("acme.mainnet"), "acme.mainnet");
     const after = await planInstance(
       exampleConfig("acme.mainnet", (raw) => {
-        raw.committee[2] = { id: "c4", cloud: "azure", account: "7d3e5f10-2b4c-4d6e-8f90-a1b2c3d4e5f6", region: "westus3", oncall: "pagerduty:acme-zipnet-c4" };
+        raw.committee[2] = { id: "c4", cloud: "gcp", account: "acme-zipnet-c4", region: "us-central1", oncall: "pagerduty:acme-zipnet-c4" };
       }),
       "acme.mainnet",
     );

@@ -10,14 +10,14 @@ import { startPolicyPack, type PolicyPackClient } from "../src/offline/analyzer"
 import { DEFAULT_PACK_DIR, auditStates, unredactedPlanState, type AuditResult } from "../src/offline/audit";
 import { planInstance } from "../src/offline/planInProcess";
 import type { StateFile, StateResource } from "../src/offline/stateFile";
-import { examplePlan, rawExample } from "./support/plans";
+import { AZURE_MAINNET, examplePlan, rawExample } from "./support/plans";
 
 let pack: PolicyPackClient;
 const states: Record<string, StateFile> = {};
 
 beforeAll(async () => {
   pack = await startPolicyPack(DEFAULT_PACK_DIR);
-  for (const stack of ["acme.mainnet", "acme.preview"]) states[stack] = unredactedPlanState(await examplePlan(stack));
+  for (const stack of ["acme.mainnet", "acme.preview", AZURE_MAINNET]) states[stack] = unredactedPlanState(await examplePlan(stack));
 }, 120_000);
 
 afterAll(async () => {
@@ -68,6 +68,8 @@ interface Mutation {
   id: string;
   what: string;
   build: () => Promise<StateFile[]> | StateFile[];
+  /** What the unmutated states already show: only violations beyond these count. */
+  baseline?: () => StateFile[];
 }
 
 /** One mainnet mutation: copy, edit (inputs, then outputs), audit alone. */
@@ -82,11 +84,29 @@ const mainnet = (id: string, what: string, edit: (s: StateFile) => void): Mutati
   },
 });
 
+/**
+ * One mutation of mainnet with c2 on Azure (AZURE_MAINNET: the Azure rules in production). That
+ * state already has a mandatory committee.tdx:reference violation (Azure cannot produce mosaik
+ * tickets): only what the edit adds counts.
+ */
+const azure = (id: string, what: string, edit: (s: StateFile) => void): Mutation => ({
+  id,
+  what,
+  build: () => {
+    const s = copy(states[AZURE_MAINNET]);
+    for (side of ["inputs", "outputs"] as const) edit(s);
+    side = "inputs";
+    return [s];
+  },
+  baseline: () => [copy(states[AZURE_MAINNET])],
+});
+
 const MUTATIONS: Mutation[] = [
   mainnet("identity.instance-name", "a committee VM labelled with a misspelt instance", (s) => (props(s, "c1-vm").labels["zipnet-instance"] = "acme_mainet")),
   mainnet("identity.instance-name", "the boot contract names another instance", (s) => editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_INSTANCE = "acme.mainet"))),
   { id: "identity.instance-unique", what: "two states of one instance", build: () => [copy(states["acme.mainnet"]), copy(states["acme.mainnet"])] },
-  mainnet("identity.mrtd-published", "no committee MR_TD in the record", (s) => (record(s).tdx.committeeMrtds = [])),
+  mainnet("identity.mrtd-published", "no committee reference set in the record", (s) => (record(s).tdx.committee = [])),
+  mainnet("identity.mrtd-published", "a committee MR_TD no longer enforced", (s) => (record(s).tdx.committee[0].registers.mrtd.enforce = false)),
   mainnet("secret.committee-in-manager", "the committee secret written into user-data", (s) =>
     editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_COMMITTEE_SECRET = "q3J0c2VjcmV0LXZhbHVlLW9mLTMyLWJ5dGVzLWxvbmc="))),
   mainnet("secret.committee-unique", "the committee secret kept in a shared mount", (s) => (props(s, "secrets-committee").mount = "secret")),
@@ -103,7 +123,9 @@ const MUTATIONS: Mutation[] = [
     },
   },
   mainnet("committee.tdx", "TDX removed from a GCP committee VM", (s) => delete props(s, "c1-vm").confidentialInstanceConfig),
-  mainnet("committee.tdx", "an Azure committee VM without ConfidentialVM", (s) => (props(s, "c2-vm").securityProfile.securityType = "TrustedLaunch")),
+  azure("committee.tdx", "an Azure committee VM without ConfidentialVM", (s) => (props(s, "c2-vm").securityProfile.securityType = "TrustedLaunch")),
+  mainnet("committee.tdx", "a GCP committee server resized to a machine type with no reference set", (s) => (props(s, "c1-vm").machineType = "c3-standard-22")),
+  { id: "committee.tdx", what: "an Azure committee server in production (no mosaik TDX ticket there)", build: () => [copy(states[AZURE_MAINNET])], baseline: () => [copy(states["acme.mainnet"])] },
   mainnet("committee.node-secret", "a node's policy reads another node's secret", (s) => {
     const p = props(s, "secrets-c1-policy");
     p.policy += `\npath "zipnet/acme.mainnet/data/nodes/c2" {\n  capabilities = ["read"]\n}\n`;
@@ -115,12 +137,12 @@ const MUTATIONS: Mutation[] = [
     for (const p of [fw.inputs!, fw.outputs!]) Object.assign(p, { allows: [{ protocol: "tcp", ports: ["22"] }], sourceRanges: ["0.0.0.0/0"] });
     all(s).push(fw);
   }),
-  mainnet("committee.ingress", "the Azure NSG's explicit deny-all inbound removed", (s) => {
+  azure("committee.ingress", "the Azure NSG's explicit deny-all inbound removed", (s) => {
     const nsg = props(s, "c2-nsg");
     nsg.securityRules = nsg.securityRules.filter((r: any) => r.name !== "deny-all-inbound");
   }),
   mainnet("committee.disk-wipe", "a GCP boot disk kept after its VM", (s) => (props(s, "c1-vm").bootDisk.autoDelete = false)),
-  mainnet("committee.disk-wipe", "an Azure OS disk detached on delete", (s) => (props(s, "c2-vm").storageProfile.osDisk.deleteOption = "Detach")),
+  azure("committee.disk-wipe", "an Azure OS disk detached on delete", (s) => (props(s, "c2-vm").storageProfile.osDisk.deleteOption = "Detach")),
   mainnet("committee.disk-wipe", "a committee disk without its per-node key", (s) => delete props(s, "c3-vm").bootDisk.kmsKeySelfLink),
   mainnet("committee.disk-wipe", "a node's key protected", (s) => (named(s, "c1-disk-key").protect = true)),
   mainnet("committee.disk-wipe", "a node's key retained on delete", (s) => (named(s, "c1-disk-key").retainOnDelete = true)),
@@ -130,13 +152,13 @@ const MUTATIONS: Mutation[] = [
   mainnet("aggregator.own-identity", "the aggregator reads a committee server's node secret", (s) => {
     props(s, "secrets-agg-policy").policy = `path "zipnet/acme.mainnet/data/nodes/c1" {\n  capabilities = ["read"]\n}\n`;
   }),
-  mainnet("client.mrtd-allowlist", "no client MR_TD", (s) => (record(s).tdx.clientMrtds = [])),
+  mainnet("client.mrtd-allowlist", "no client reference set", (s) => (record(s).tdx.clients = [])),
   mainnet("devtest.min-participants", "a committee server waits for one participant", (s) => editBoot(s, "c1-vm", (c) => (c.env.ZIPNET_MIN_PARTICIPANTS = "1"))),
   mainnet("devtest.not-production", "a production committee server without TDX", (s) => delete props(s, "c3-vm").confidentialInstanceConfig),
   mainnet("network.egress-relays", "no UDP egress to relays", (s) => remove(s, (r) => /::c1-fw-udp-out(-v6)?$/.test(r.urn))),
   mainnet("network.ntp", "no time sources in the boot contract", (s) => editBoot(s, "c1-vm", (c) => (c.time.sources = []))),
   mainnet("network.metrics-private", "metrics opened to 0.0.0.0/0", (s) => (props(s, "c1-fw-metrics").sourceRanges = ["0.0.0.0/0"])),
-  mainnet("network.metrics-private", "metrics opened to ::/0 on Azure", (s) => {
+  azure("network.metrics-private", "metrics opened to ::/0 on Azure", (s) => {
     const rule = props(s, "c2-nsg").securityRules.find((r: any) => r.name === "allow-metrics");
     delete rule.sourceAddressPrefixes;
     rule.sourceAddressPrefix = "::/0";
@@ -180,7 +202,8 @@ describe("every enforced item is caught by id", () => {
 
   it.each(MUTATIONS.map((m) => [m.id, m.what, m] as const))("%s: %s", async (id, _what, mutation) => {
     const result = await audit(...(await mutation.build()));
-    const hits = result.violations.filter((v) => v.level === "mandatory" && v.checklist === id);
+    const before = mutation.baseline ? new Set((await audit(...mutation.baseline())).violations.map((v) => `${v.policy} ${v.urn} ${v.message}`)) : new Set<string>();
+    const hits = result.violations.filter((v) => v.level === "mandatory" && v.checklist === id && !before.has(`${v.policy} ${v.urn} ${v.message}`));
     expect(hits.length, JSON.stringify(result.violations.map((v) => `${v.level} ${v.policy}: ${v.message}`), null, 1)).toBeGreaterThan(0);
     // Message quality: the resource, a property path, what was expected and what was found.
     for (const v of hits) {

@@ -83,7 +83,7 @@ describe("plan", () => {
     const code = await main(["plan", "--config-file", file]);
     vi.restoreAllMocks();
     expect(code).toBe(2);
-    expect(io.err()).toContain("zipnet-infra:instance.committee[0].cloud: expected gcp or azure");
+    expect(io.err()).toContain("zipnet-infra:instance.committee[0].cloud: expected gcp: AWS has no Intel TDX guests");
     expect(io.err()).not.toMatch(/\n\s+at /);
     expect(io.out()).not.toContain("resources:");
   });

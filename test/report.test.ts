@@ -72,12 +72,13 @@ describe("plan --report for acme.mainnet", () => {
       expect(r.evidence.startsWith(entry.summary), r.id).toBe(true);
     }
     const headings = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-    expect(headings).toEqual([...CHECKLIST_SECTIONS.map((s) => s.title), "Findings", "Sign-off"]);
-    // The attestation once (in its row), the advisory once (in the findings, its row refers to it).
+    expect(headings).toEqual([...CHECKLIST_SECTIONS.map((s) => s.title), "Measurements: what the hardware binds", "Findings", "Sign-off"]);
+    // Per committee server, what the hardware binds and what it does not (docs/measurements.md).
+    expect(md).toContain("| c1 | gcp-tdx c3-standard-4 | server-v1.4.0-c3-standard-4 | Google's firmware (mrtd); machine type and firmware config (rtmr0); boot loader and kernel (rtmr1); command line and initrd (rtmr2) | nothing of the image |");
+    // The attestation once (in its row); no findings for mainnet.
     expect(occurrences(md, "Break-glass committee-secret rotation runbook, per instance.")).toBe(1);
-    expect(audit.violations).toHaveLength(1);
-    expect(occurrences(md, audit.violations[0].message)).toBe(1);
-    expect(rows.find((r) => r.id === audit.violations[0].checklist)!.evidence).toMatch(/\(F1\)$/);
+    expect(audit.violations).toEqual([]);
+    expect(md).toContain("## Findings\n\nNone.\n");
     expect(md).toMatch(/## Sign-off\n\n.+\n\n\| role \| name \| signature \| date \|\n\|---\|---\|---\|---\|\n\| Operator \|  \|  \|  \|\n\| Security reviewer \|  \|  \|  \|/);
   });
 
@@ -112,6 +113,15 @@ describe("plan --report for acme.mainnet", () => {
         verdict: "FAILED: 80 mandatory violation(s)",
         checklist: CHECKLIST.map((c) => ({ id: c.id, status: "fail" as const, summary: "3 mandatory findings, and a summary as long as the longest one gets in practice" })),
         violations,
+        // Seven committee servers, each with two sets and long descriptions.
+        measurements: Array.from({ length: 7 }, (_, i) => ({
+          node: `c${i + 1}`,
+          platform: "gcp-tdx" as const,
+          machineType: "c3-standard-176",
+          sets: [`server-v1.4.${i}-c3-standard-176`, `server-v1.5.${i}-c3-standard-176`],
+          binds: ["Google's firmware (mrtd)", "machine type and firmware config (rtmr0)", "boot loader and kernel (rtmr1)", "command line and initrd (rtmr2)"],
+          unbound: [],
+        })),
       });
       const file = path.join(out, "worst.html");
       writeFileSync(file, html);
@@ -134,7 +144,7 @@ describe("verify-publication", () => {
     const pub = path.join(dir, "acme.mainnet", "publication.json");
     const ok = await quietly(["verify-publication", pub, `${pub}.sig`, path.join(dir, "key.pub")]);
     expect([ok.code, ok.out]).toEqual([0, expect.stringContaining("ok: ")]);
-    writeFileSync(pub, readFileSync(pub, "utf8").replace(/"clientMrtds":\["6/, '"clientMrtds":["7'));
+    writeFileSync(pub, readFileSync(pub, "utf8").replace('"value":"6ac0c166', '"value":"7ac0c166'));
     const bad = await quietly(["verify-publication", pub, `${pub}.sig`, path.join(dir, "key.pub")]);
     expect([bad.code, bad.out]).toEqual([1, expect.stringContaining("NOT VERIFIED")]);
     expect((await quietly(["verify-publication", path.join(dir, "missing.json"), `${pub}.sig`, path.join(dir, "key.pub")])).code).toBe(2);
@@ -194,5 +204,14 @@ describe("audit --report", () => {
       expect(label(id), id).toBe("MISSING");
     }
     for (const id of ["audit.peer-registry", "audit.broadcast-archive"]) expect(label(id), id).toBe("N/A");
+    // Each finding once, numbered, and its item's row refers to it.
+    const md = readFileSync(path.join(dir, "reports", "acme.preview", "posture-report.md"), "utf8");
+    const findings = [...md.matchAll(/^- \*\*(F\d+)\*\* \S+ `([^`]+)` on .+?\): (.*)$/gm)].map((m) => ({ ref: m[1], policy: m[2], message: m[3] }));
+    expect(findings.length).toBeGreaterThan(5);
+    for (const f of findings) {
+      expect(occurrences(md, f.message), f.ref).toBe(1);
+      const row = preview.find((r) => r.id === f.policy.split(":")[0])!;
+      expect(row.evidence, f.ref).toMatch(new RegExp(`[(, ]${f.ref}[,)]`));
+    }
   }, 120_000);
 });

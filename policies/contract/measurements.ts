@@ -59,3 +59,45 @@ export interface ReferenceSet {
 export function setsFor(sets: readonly ReferenceSet[], platform: Platform, machineType: string): ReferenceSet[] {
   return sets.filter((s) => s.platform === platform && (s.machineTypes.length === 0 || s.machineTypes.includes(machineType)));
 }
+
+/** What each register binds, per platform (docs/measurements.md), in a few words. */
+const MEANING: Readonly<Record<Platform, Readonly<Record<string, string>>>> = {
+  "gcp-tdx": { mrtd: "Google's firmware", rtmr0: "machine type and firmware config", rtmr1: "boot loader and kernel", rtmr2: "command line and initrd", rtmr3: "guest-extended (runtime)" },
+  "qemu-tdx": { mrtd: "the shipped OVMF", rtmr0: "the host's TD HOB and ACPI", rtmr1: "kernel", rtmr2: "command line and initrd", rtmr3: "guest-extended (runtime)" },
+  "azure-tdx": { mrtd: "Microsoft's paravisor", pcr4: "boot loader, kernel, initrd, command line", pcr7: "Secure Boot state", pcr9: "initrd and command line", pcr11: "unified kernel image" },
+};
+
+export interface MeasurementRow {
+  node: string;
+  platform: Platform | "none";
+  machineType: string;
+  sets: string[];
+  /** What the enforced registers of the node's sets bind. */
+  binds: string[];
+  /** What they leave unbound: the platform's image registers not enforced, or why nothing is. */
+  unbound: string[];
+}
+
+/** Per committee server: its platform, machine type, sets, and what the hardware binds and does not. */
+export function measurementRows(sets: readonly ReferenceSet[], nodes: readonly { id: string; cloud: string; machineType: string; confidential: boolean }[]): MeasurementRow[] {
+  return nodes.map((n) => {
+    const platform = n.confidential ? committeePlatform(n.cloud) : undefined;
+    if (!platform) return { node: n.id, platform: "none", machineType: n.machineType, sets: [], binds: [], unbound: ["everything: not a TDX guest"] };
+    const mine = setsFor(sets, platform, n.machineType);
+    const enforced = [...new Set(mine.flatMap((s) => Object.keys(s.registers).filter((r) => s.registers[r].enforce)))].sort();
+    const refusal = tdxGatedRefusal(platform);
+    const meaning = (r: string) => `${MEANING[platform][r] ?? r} (${r})`;
+    return {
+      node: n.id,
+      platform,
+      machineType: n.machineType,
+      sets: mine.map((s) => s.name),
+      binds: refusal ? [] : enforced.map(meaning),
+      unbound: refusal
+        ? ["everything mosaik checks: no TDX ticket on this platform"]
+        : mine.length === 0
+          ? ["everything: no reference set for this platform and machine type"]
+          : IMAGE_REGISTERS[platform].filter((r) => !enforced.includes(r)).map(meaning),
+    };
+  });
+}

@@ -209,7 +209,10 @@ export const [tdxReference] = stackPolicies({
       const type = vmMachineType(vm);
       if (isUnknown(type)) return ctx.unknown(vm.r, "machine type");
       const machineType = lastSegment(str(type) ?? "");
-      const sets = setsFor(recordSets(m.recordFor(vm), "committee"), platform, machineType);
+      // Without the posture record (or with its sets unknown) there is nothing to judge against: say so.
+      const rec = m.recordFor(vm);
+      if (!rec || isUnknown(at(rec, "tdx", "committee"))) return ctx.unknown(vm.r, "the posture record's tdx.committee reference sets");
+      const sets = setsFor(recordSets(rec, "committee"), platform, machineType);
       const path = vm.cloud === "gcp" ? "machineType" : "hardwareProfile.vmSize";
       if (!sets.length) ctx.fail(vm.r, path, `a machine type with a tdx.committee reference set for ${platform} in the posture record`, machineType);
     });

@@ -5,6 +5,7 @@
  *         [--report DIR [--publication-key FILE]] [--verbose]
  *   audit --state FILE [--state FILE ...]  [--json FILE] [--policy-pack DIR] [--report DIR] [--verbose]
  *   verify-publication FILE SIG PUBKEY
+ *   check-endorsement FILE --root ROOT [--machine-type TYPE]
  *
  * `plan` runs the program as `pulumi preview` does (a `cmd/run` child against the offline engine)
  * and audits the plan in memory (the policy pack sees
@@ -18,7 +19,8 @@
  * Exit codes: 0 valid, 1 mandatory policy violations or a plan the engine refuses, 2 usage,
  * config or input errors.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { C3_RAM_GIB, EndorsementError, mrtdsFor, verifyEndorsement } from "../measurements/endorsement";
 import { InputFileError, readInputText } from "../config/inputFile";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
@@ -29,7 +31,7 @@ import { ConfigError, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
 import type { StateFile } from "../offline/stateFile";
-import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, reportInput, type RecordFacts } from "./deployRecord";
+import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, publicationNotice, recordMeasurements, reportInput, type RecordFacts } from "./deployRecord";
 import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, folderName } from "./outputs";
 import { AuditInputError, DEFAULT_PACK_DIR, auditedInstance, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { PlanError, planStack, summarize } from "../offline/plan";
@@ -93,7 +95,7 @@ async function plan(opts: PlanOptions): Promise<number> {
     await pack?.then((c) => c.close(), () => undefined);
     throw err;
   }
-  process.stdout.write(`${summarize(result, { verbose: opts.verbose })}\n`);
+  process.stdout.write(`${summarize(result, { verbose: opts.verbose })}\n\n${publicationNotice(config, path.dirname(file)).join("\n")}\n`);
   const refused = result.deployChecks.findings.length > 0 ? EXIT_VIOLATIONS : EXIT_OK;
   // Written only once everything has run: a failure on the way leaves nothing half written.
   const pending = new PendingWrites();
@@ -153,6 +155,7 @@ function reportFolders(dir: string, inputs: { label: string; state: StateFile }[
     const facts: RecordFacts = {
       name: typeof record.name === "string" ? record.name : instance.name,
       posture: typeof record.posture === "string" ? record.posture : "unknown (no posture record)",
+      measurements: recordMeasurements(record),
     };
     const folder = folderName(`${input.label}: the posture record's name`, facts.name);
     const other = seen.get(folder);
@@ -231,6 +234,37 @@ function verify(file: string, sig: string, pubkey: string): number {
   return EXIT_VIOLATIONS;
 }
 
+/** Exit 0 when Google's endorsement verifies against the pinned root, 1 when it does not, 2 when a file cannot be read. */
+function checkEndorsement(file: string, opts: { root: string; machineType?: string }): number {
+  const read = (f: string, what: string) => {
+    try {
+      if (!statSync(f).isFile()) throw new UsageError(`${f}: expected ${what}, found something that is not a regular file`);
+      return readFileSync(f);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`${f}: expected ${what}, found ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "an unreadable file"}`);
+    }
+  };
+  if (opts.machineType !== undefined && C3_RAM_GIB[opts.machineType] === undefined) {
+    throw new UsageError(`--machine-type: expected a C3 machine type (${Object.keys(C3_RAM_GIB).join(", ")}), found ${JSON.stringify(opts.machineType)}`);
+  }
+  const bytes = read(file, "a launch endorsement (VMLaunchEndorsement .binarypb)");
+  const root = read(opts.root, "Google's root certificate (GCE-cc-tcb-root, PEM or DER)");
+  let endorsement;
+  try {
+    endorsement = verifyEndorsement(bytes, root.toString("latin1").includes("-----BEGIN") ? root.toString("utf8") : root);
+  } catch (err) {
+    if (!(err instanceof EndorsementError)) throw err;
+    if (err.message.startsWith("root:")) throw new UsageError(`${opts.root}: ${err.message}`);
+    process.stdout.write(`NOT VERIFIED: ${file}: ${err.message}\n`);
+    return EXIT_VIOLATIONS;
+  }
+  const mrtds = opts.machineType ? mrtdsFor(endorsement, C3_RAM_GIB[opts.machineType]) : [...new Set(endorsement.measurements.map((m) => m.mrtd))];
+  process.stdout.write(`ok: ${file} is signed by ${endorsement.signer} under the pinned root: firmware sha384 ${endorsement.firmwareDigest}, svn ${endorsement.svn}\n`);
+  process.stdout.write(`${opts.machineType ? `MR_TD for ${opts.machineType} (${C3_RAM_GIB[opts.machineType]} GiB)` : "MR_TDs"}: ${mrtds.length ? mrtds.join(", ") : "none endorsed"}\n`);
+  return mrtds.length ? EXIT_OK : EXIT_VIOLATIONS;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -265,6 +299,15 @@ export function buildCli(): Command {
     .option("--verbose", "list every checklist item and full URNs")
     .action(async (opts: AuditOptions) => {
       process.exitCode = await audit(opts);
+    });
+  cli
+    .command("check-endorsement")
+    .description("verify Google's launch endorsement of a GCP TDX firmware offline against a pinned root, and print the MR_TD(s) it endorses")
+    .argument("<file>", "the endorsement (gce_tcb_integrity/ovmf_x64_csm/tdx/<MR_TD>.binarypb)")
+    .requiredOption("--root <file>", "Google's root certificate (https://pki.goog/cloud_integrity/GCE-cc-tcb-root_1.crt), fetched once and pinned")
+    .option("--machine-type <type>", "only the MR_TD(s) for this C3 machine type's memory size")
+    .action((file: string, opts: { root: string; machineType?: string }) => {
+      process.exitCode = checkEndorsement(file, opts);
     });
   cli
     .command("verify-publication")

@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
 import { defaultZone } from "../config/defaults";
-import { instanceNodes } from "../config/validate";
+import { instanceNodes, machineTypeOf } from "../config/validate";
 import { AwsNode } from "../nodes/aws";
 import { AzureNode } from "../nodes/azure";
 import { GcpNode } from "../nodes/gcp";
@@ -55,7 +55,7 @@ export function postureRecord(config: InstanceConfig): Record<string, unknown> {
     images: config.images,
     network: config.network,
     vault: { address: config.vault.address, namespace: config.vault.namespace ?? "", mount: mountPath(config), auditDevice: config.vault.auditDevice, existingAudit: config.vault.existingAudit ?? null },
-    nodes: instanceNodes(config).map((n) => ({ id: n.id, role: n.role, cloud: n.cloud, account: n.account, region: n.region, operator: n.operator ?? "", oncall: n.oncall, confidential: n.confidential })),
+    nodes: instanceNodes(config).map((n) => ({ id: n.id, role: n.role, cloud: n.cloud, account: n.account, region: n.region, operator: n.operator ?? "", oncall: n.oncall, confidential: n.confidential, machineType: machineTypeOf(n, n.role) })),
     // Epochs stay out: rotating a secret must change nothing but that secret.
     rotation: { lastRehearsal: config.rotation.lastRehearsal ?? "" },
     archive: config.archive ? { cloud: config.archive.cloud, account: config.archive.account, region: config.archive.region, retentionDays: config.archive.retentionDays, schedule: config.archive.schedule } : null,

@@ -7,6 +7,7 @@
  * files.
  */
 import { checklistBySection } from "../../policies/contract/checklist";
+import type { MeasurementRow } from "../../policies/contract/measurements";
 import type { ChecklistStatus } from "../offline/audit";
 
 export interface ReportViolation {
@@ -31,6 +32,8 @@ export interface ReportInput {
   /** Each item's status and its one-line summary (attestations and acknowledgements included). */
   checklist: { id: string; status: ChecklistStatus; summary: string }[];
   violations: ReportViolation[];
+  /** Per committee server: what its TDX evidence binds and what it does not (docs/measurements.md). */
+  measurements: MeasurementRow[];
 }
 
 export const STATUS_LABEL: Record<ChecklistStatus, string> = {
@@ -45,9 +48,9 @@ export const STATUS_LABEL: Record<ChecklistStatus, string> = {
 };
 
 /** Findings listed; past this the report counts the rest (the audit's JSON has them all). */
-export const MAX_LISTED_FINDINGS = 20;
+export const MAX_LISTED_FINDINGS = 12;
 /** A finding's message in the report, at most (the audit's JSON has it whole): the document stays within 4 pages. */
-const MAX_MESSAGE = 240;
+const MAX_MESSAGE = 200;
 
 function clip(text: string): string {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 1)}…` : text;
@@ -126,6 +129,9 @@ export function renderMarkdown(input: ReportInput): string {
     for (const r of section.rows) out.push(`| ${r.n} | \`${r.id}\` ${mdCell(r.title)} | ${STATUS_LABEL[r.status]} | ${mdCell(r.evidence)} |  |  |`);
     out.push("");
   }
+  out.push("## Measurements: what the hardware binds", "", "| node | platform, machine type | reference sets | binds | does not bind |", "|---|---|---|---|---|");
+  for (const m of input.measurements) out.push(`| ${m.node} | ${m.platform} ${m.machineType} | ${mdCell(m.sets.join(", ") || "none")} | ${mdCell(m.binds.join("; ") || "nothing")} | ${mdCell(m.unbound.join("; ") || "nothing of the image")} |`);
+  out.push("");
   out.push("## Findings", "");
   if (!doc.findings.length) out.push("None.");
   for (const { ref, violation: v } of doc.findings) out.push(`- **${ref}** ${v.level} \`${v.policy}\` on ${mdCell(resourceOf(v.urn))}: ${mdCell(clip(v.message))}`);
@@ -204,6 +210,9 @@ ${section.rows
 <p>Judged by ${esc(input.judgedBy)}. Items: ${esc(doc.counts)}. <b>${esc(input.verdict)}</b></p>
 <p>Print it, initial each item, sign it, file it with the deploy record.</p>
 ${sections}
+<h2>Measurements: what the hardware binds</h2>
+<table class="measurements"><thead><tr><th>node</th><th>platform, machine type</th><th>reference sets</th><th>binds</th><th>does not bind</th></tr></thead>
+<tbody>${input.measurements.map((m) => `<tr><td>${esc(m.node)}</td><td>${esc(`${m.platform} ${m.machineType}`)}</td><td>${esc(m.sets.join(", ") || "none")}</td><td>${esc(m.binds.join("; ") || "nothing")}</td><td>${esc(m.unbound.join("; ") || "nothing of the image")}</td></tr>`).join("\n")}</tbody></table>
 <h2>Findings</h2>
 ${findings}
 <div class="signoff">

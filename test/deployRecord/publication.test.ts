@@ -3,8 +3,12 @@
  * any tampering with the file, the signature or the key. Verification is over the exact file
  * bytes: re-serialising the same content with other whitespace or key order FAILS, by design.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readStackConfig, stackFilePath } from "../../src/config/stackFile";
+import { publicationNotice } from "../../src/cli/deployRecord";
+import { PROJECT_ROOT, readStackConfig, stackFilePath } from "../../src/config/stackFile";
 import { parseInstanceConfig } from "../../src/config/validate";
 import { generateKeyPair, sign } from "../../src/deployRecord/ed25519";
 import { PUBLICATION_SCHEMA, measurementChanges, publicationOf, renderPublication, signPublication, verifyPublication } from "../../src/deployRecord/publication";
@@ -191,5 +195,28 @@ describe("verifyPublication", () => {
     expect(verifyPublication(bad, sign(bad, key.privateKey), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/referenceValues\.committee\[0\]: registers\.mrtd must be/) });
     const extra = `${JSON.stringify({ ...pub, note: "x" })}\n`;
     expect(verifyPublication(extra, sign(extra, key.privateKey), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/unknown field\(s\) note/) });
+  });
+});
+
+describe("plan says when the publication must be re-signed", () => {
+  it("the committed publication holds for the example; c3-standard-4 -> c3-standard-8 on c1 moves it; the epoch must rise", () => {
+    expect(publicationNotice(mainnet, path.join(PROJECT_ROOT, "stacks"))).toEqual([`publication: ${path.join(PROJECT_ROOT, "stacks", "acme.mainnet.publication.json")} holds (epoch 1)`]);
+    const resized = config("acme.mainnet", (raw) => (raw.committee[0].size = "c3-standard-8"));
+    expect(publicationNotice(resized, path.join(PROJECT_ROOT, "stacks"))).toEqual([
+      "publication: MUST BE RE-SIGNED (raise tdx.epoch above 1): what publishers verify moved:",
+      "  committee server c1: gcp-tdx c3-standard-4 [server-v1.4.0-c3-standard-4] -> gcp-tdx c3-standard-8 [server-v1.4.0-c3-standard-8]",
+    ]);
+    const bumped = config("acme.mainnet", (raw) => {
+      raw.committee[0].size = "c3-standard-8";
+      raw.tdx.epoch = 2;
+    });
+    expect(publicationNotice(bumped, path.join(PROJECT_ROOT, "stacks"))[0]).toBe("publication: MUST BE RE-SIGNED (epoch 1 -> 2): what publishers verify moved:");
+    const newImage = config("acme.mainnet", (raw) => (raw.images.gcp = "projects/acme-zipnet-images/global/images/zipnet-server-tdx-v1-4-1"));
+    expect(publicationNotice(newImage, path.join(PROJECT_ROOT, "stacks"))).toContain("  server images changed");
+  });
+
+  it("says so when no publication is committed beside the stack", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pub-"));
+    expect(publicationNotice(mainnet, dir)).toEqual([`publication: none committed at ${path.join(dir, "acme.mainnet.publication.json")}: render it with --report, sign it, commit it beside the stack`]);
   });
 });

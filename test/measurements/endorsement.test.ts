@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { BinaryWriter } from "google-protobuf";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main";
 import { EndorsementError, mrtdsFor, verifyEndorsement } from "../../src/measurements/endorsement";
 import { toolSuite } from "../support/tools";
 
@@ -109,6 +110,36 @@ describe.skipIf(suite.skip)(suite.title, () => {
 
   it("a signing certificate not yet valid is refused", () => {
     expect(() => verifyEndorsement(made().file, root, new Date("2000-01-01T00:00:00Z"))).toThrow(/expected one valid at 2000-01-01/);
+  });
+
+  it("check-endorsement: 0 and the MR_TD for the machine type; 1 for a tampered file; 2 for an unreadable root", async () => {
+    const { file } = made();
+    writeFileSync(path.join(dir, "e.binarypb"), file);
+    const tampered = Buffer.from(file);
+    tampered[tampered.indexOf(Buffer.from(MRTD_16G, "hex"))] ^= 1;
+    writeFileSync(path.join(dir, "t.binarypb"), tampered);
+    const run = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const o = vi.spyOn(process.stdout, "write").mockImplementation((x: any) => (out.push(String(x)), true));
+      const e = vi.spyOn(process.stderr, "write").mockImplementation((x: any) => (err.push(String(x)), true));
+      try {
+        return { code: await main(args), out: out.join(""), err: err.join("") };
+      } finally {
+        o.mockRestore();
+        e.mockRestore();
+      }
+    };
+    const ok = await run(["check-endorsement", path.join(dir, "e.binarypb"), "--root", path.join(dir, "root.crt"), "--machine-type", "c3-standard-4"]);
+    expect([ok.code, ok.err]).toEqual([0, ""]);
+    expect(ok.out).toContain(`MR_TD for c3-standard-4 (16 GiB): ${MRTD_ANY}, ${MRTD_16G}`);
+    const bad = await run(["check-endorsement", path.join(dir, "t.binarypb"), "--root", path.join(dir, "root.crt")]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^NOT VERIFIED: .*t\.binarypb: signature: expected RSASSA-PSS/);
+    const noRoot = await run(["check-endorsement", path.join(dir, "e.binarypb"), "--root", path.join(dir, "missing.crt")]);
+    expect([noRoot.code, noRoot.err]).toEqual([2, expect.stringMatching(/missing\.crt: expected Google's root certificate .*found no such file/)]);
+    const badType = await run(["check-endorsement", path.join(dir, "e.binarypb"), "--root", path.join(dir, "root.crt"), "--machine-type", "n2-standard-4"]);
+    expect([badType.code, badType.err]).toEqual([2, expect.stringMatching(/--machine-type: expected a C3 machine type .*found "n2-standard-4"/)]);
   });
 
   it("bytes that are not an endorsement say so", () => {

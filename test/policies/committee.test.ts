@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addResource, byName, caught, editBootContract, loadPlan, ofType, record, remove, show, type Plan } from "./harness";
+import { addResource, byName, caught, editBootContract, loadPlan, ofType, record, remove, show, type Plan, AZURE_MAINNET } from "./harness";
 
 const GCP_FW = "gcp:compute/firewall:Firewall";
 
@@ -9,22 +9,22 @@ function fw(plan: Plan, like: string, name: string, inputs: Record<string, any>)
 }
 
 describe("committee.fault-domains", () => {
-  it("passes the unmutated plans (mainnet advice: c1 and c3 share a cloud)", async () => {
-    const plan = await loadPlan("acme.mainnet");
-    expect(await caught(plan, "committee.fault-domains")).toEqual([]);
-    expect((await caught(plan, "committee.fault-domains", "advisory")).map((d) => d.message)).toEqual([
-      'c3-vm: cloud: expected a cloud other than committee server c1\'s, found "gcp"',
-    ]);
+  it("passes the unmutated plans; in production no cloud advice (only GCP can host a TDX-gated committee)", async () => {
+    for (const stack of ["acme.mainnet", AZURE_MAINNET]) {
+      const plan = await loadPlan(stack);
+      expect(await caught(plan, "committee.fault-domains"), stack).toEqual([]);
+      expect(await caught(plan, "committee.fault-domains", "advisory"), stack).toEqual([]);
+    }
     expect(await caught(await loadPlan("acme.preview"), "committee.fault-domains", "advisory")).toEqual([]);
   });
 
   it("catches two committee servers in one account (the VM's provider) and one region (the VM's zone)", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "c3-provider").inputs.project = "acme-zipnet-c1";
     const ds = await caught(plan, "committee.fault-domains");
     expect(ds.map((d) => d.message)).toEqual(['c3-vm: account: expected a cloud account no other committee server uses (committee server c3 vs c1), found "acme-zipnet-c1"']);
 
-    const region = await loadPlan("acme.mainnet");
+    const region = await loadPlan(AZURE_MAINNET);
     byName(region, "c3-vm").inputs.zone = "us-east4-c";
     expect((await caught(region, "committee.fault-domains")).map((d) => d.message)).toEqual([
       'c3-vm: region: expected a region no other committee server uses (committee server c3 vs c1), found "us-east4"',
@@ -40,7 +40,7 @@ describe("committee.fault-domains", () => {
   });
 
   it("advises on one physical geography across clouds (GCP europe-west4 ~ Azure westeurope) and one operator", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "c3-vm").inputs.zone = "europe-west4-a";
     const nodes = record(plan).nodes;
     nodes.find((n: any) => n.id === "c3").operator = "Acme Labs Inc.";
@@ -52,7 +52,7 @@ describe("committee.fault-domains", () => {
   });
 
   it("requires at least 3 committee servers, an odd count", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     record(plan).nodes = record(plan).nodes.filter((n: any) => n.id !== "c3");
     remove(plan, "c3-vm");
     expect((await caught(plan, "committee.fault-domains")).map((d) => d.message)).toEqual([
@@ -65,6 +65,24 @@ describe("committee.tdx", () => {
   it("passes the unmutated plans", async () => {
     expect(await caught(await loadPlan("acme.mainnet"), "committee.tdx")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "committee.tdx", "advisory")).toEqual([]);
+  });
+
+  it("refuses an Azure committee server in production: no mosaik TDX ticket there (docs/measurements.md)", async () => {
+    const ds = await caught(await loadPlan(AZURE_MAINNET), "committee.tdx");
+    expect(ds.map((d) => [d.policy, d.message])).toEqual([
+      ["committee.tdx:reference", expect.stringMatching(/^c2-vm: cloud: expected a platform whose guest produces mosaik TDX tickets \(gcp-tdx\): an Azure TDX guest has no configfs-tsm tdx_guest provider .*, found azure-tdx$/)],
+    ]);
+  });
+
+  it("refuses a GCP committee server whose machine type has no reference set in the record", async () => {
+    const plan = await loadPlan("acme.mainnet");
+    byName(plan, "c1-vm").inputs.machineType = "c3-standard-22";
+    expect((await caught(plan, "committee.tdx")).map((d) => d.message)).toEqual([
+      'c1-vm: machineType: expected a machine type with a tdx.committee reference set for gcp-tdx in the posture record, found "c3-standard-22"',
+    ]);
+    const resized = await loadPlan("acme.mainnet");
+    byName(resized, "c1-vm").inputs.machineType = "c3-standard-8"; // the example has a set for it
+    expect(await caught(resized, "committee.tdx")).toEqual([]);
   });
 
   it("catches each GCP TDX setting removed", async () => {
@@ -80,17 +98,18 @@ describe("committee.tdx", () => {
       'c1-vm: scheduling.onHostMaintenance: expected "TERMINATE" (TDX guests cannot live-migrate), found "MIGRATE"',
       'c1-vm: machineType: expected a c3-* machine type (GCP TDX), found "n2-standard-4"',
       "c1-vm: shieldedInstanceConfig.enableVtpm: expected true, found false",
+      'c1-vm: machineType: expected a machine type with a tdx.committee reference set for gcp-tdx in the posture record, found "n2-standard-4"',
     ]);
   });
 
-  it("catches each Azure TDX setting removed", async () => {
-    const plan = await loadPlan("acme.mainnet");
+  it("catches each Azure TDX setting removed (devtest: advisory; production refuses Azure anyway)", async () => {
+    const plan = await loadPlan(AZURE_MAINNET);
     const vm = byName(plan, "c2-vm").inputs;
     vm.securityProfile.securityType = "TrustedLaunch";
     vm.securityProfile.uefiSettings.secureBootEnabled = false;
     vm.hardwareProfile.vmSize = "Standard_DC4as_v5";
     delete vm.storageProfile.osDisk.managedDisk.securityProfile;
-    const ds = await caught(plan, "committee.tdx");
+    const ds = (await caught(plan, "committee.tdx")).filter((d) => d.policy !== "committee.tdx:reference");
     expect(ds).toHaveLength(4);
     expect(ds.every((d) => d.message.startsWith("c2-vm: "))).toBe(true);
   });
@@ -113,12 +132,12 @@ describe("committee.tdx", () => {
 
 describe("committee.node-secret", () => {
   it("passes the unmutated plans", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "committee.node-secret")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "committee.node-secret")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "committee.node-secret", "advisory")).toEqual([]);
   });
 
   it("catches a node policy that reads another node's secret (glob or exact path)", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "secrets-c1-policy").inputs.policy += '\npath "zipnet/acme.mainnet/data/nodes/*" {\n  capabilities = ["read"]\n}\n';
     byName(plan, "secrets-c3-policy").inputs.policy += '\npath "zipnet/acme.mainnet/data/nodes/c2" {\n  capabilities = ["read", "list"]\n}\n';
     const ds = await caught(plan, "committee.node-secret");
@@ -129,7 +148,7 @@ describe("committee.node-secret", () => {
   });
 
   it("respects Vault's ACL precedence: a more specific deny wins over a glob", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "secrets-c1-policy").inputs.policy += [
       'path "zipnet/acme.mainnet/data/nodes/*" { capabilities = ["read"] }',
       ...["c2", "c3", "agg", "c1-other", "other-node"].map((n) => `path "zipnet/acme.mainnet/data/nodes/${n}" { capabilities = ["deny"] }`),
@@ -138,7 +157,7 @@ describe("committee.node-secret", () => {
   });
 
   it("catches a node that cannot read its own secret, and a boot contract reading another node's", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "secrets-c3-policy").inputs.policy = 'path "zipnet/acme.mainnet/data/committee" {\n  capabilities = ["read"]\n}\n';
     editBootContract(byName(plan, "c2-vm"), (c) => (c.vault.secrets[0].path = "zipnet/acme.mainnet/data/nodes/c1"));
     const ds = await caught(plan, "committee.node-secret");
@@ -161,12 +180,12 @@ describe("committee.node-secret", () => {
 
 describe("committee.ingress", () => {
   it("passes the unmutated plans", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "committee.ingress")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "committee.ingress")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "committee.ingress", "advisory")).toEqual([]);
   });
 
   it("GCP: catches SSH opened by a rule with no targets on the VM's network", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     fw(plan, "c1-fw-iroh", "c1-fw-ssh", { allows: [{ protocol: "tcp", ports: ["22"] }], sourceRanges: ["0.0.0.0/0"] });
     expect((await caught(plan, "committee.ingress")).map((d) => d.message)).toEqual([
       "c1-fw-ssh: allows[0]: expected inbound only UDP 41641 (iroh) and TCP 9464 (metrics) to committee server c1-vm, found allow TCP 22 from 0.0.0.0/0 at priority 1000",
@@ -174,7 +193,7 @@ describe("committee.ingress", () => {
   });
 
   it("GCP: a rule targeting other tags, or shadowed by a higher-priority deny, or disabled, does not apply", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     fw(plan, "c1-fw-iroh", "c1-fw-ssh-tagged", { allows: [{ protocol: "tcp", ports: ["22"] }], sourceRanges: ["0.0.0.0/0"], targetTags: ["bastion"] });
     fw(plan, "c1-fw-iroh", "c1-fw-ssh-disabled", { allows: [{ protocol: "tcp", ports: ["22"] }], sourceRanges: ["0.0.0.0/0"], disabled: true });
     fw(plan, "c1-fw-iroh", "c1-fw-all-late", { allows: [{ protocol: "all" }], sourceRanges: ["0.0.0.0/0"], priority: 65535 });
@@ -184,7 +203,7 @@ describe("committee.ingress", () => {
   });
 
   it("GCP: a VM on the default network gets its permissive default rules", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "c3-vm").inputs.networkInterfaces = [{ network: "default" }];
     const ds = await caught(plan, "committee.ingress");
     expect(ds.map((d) => d.message)).toContain(
@@ -193,7 +212,7 @@ describe("committee.ingress", () => {
   });
 
   it("Azure: an NSG without its own deny-all inbound admits the default VNet/load-balancer rules", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const nsg = byName(plan, "c2-nsg").inputs;
     nsg.securityRules = nsg.securityRules.filter((r: any) => r.name !== "deny-all-inbound");
     const ds = await caught(plan, "committee.ingress");
@@ -204,7 +223,7 @@ describe("committee.ingress", () => {
   });
 
   it("Azure: catches a standalone SecurityRule opening RDP, and a VM with no NSG at all", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const nsg = byName(plan, "c2-nsg");
     addResource(plan, nsg, "azure-native:network:SecurityRule", "c2-rdp", {
       networkSecurityGroupName: "c2-nsg", resourceGroupName: "c2-rg", priority: 200, direction: "Inbound", access: "Allow",
@@ -213,7 +232,7 @@ describe("committee.ingress", () => {
     expect((await caught(plan, "committee.ingress")).map((d) => d.message)).toEqual([
       "c2-rdp: rule: expected inbound only UDP 41641 (iroh) and TCP 9464 (metrics) to committee server c2-vm, found allow TCP 3389 from Internet at priority 200",
     ]);
-    const bare = await loadPlan("acme.mainnet");
+    const bare = await loadPlan(AZURE_MAINNET);
     delete byName(bare, "c2-nic").inputs.networkSecurityGroup;
     for (const s of byName(bare, "c2-vnet").inputs.subnets) delete s.networkSecurityGroup;
     expect((await caught(bare, "committee.ingress")).map((d) => d.message)).toEqual([
@@ -222,7 +241,7 @@ describe("committee.ingress", () => {
   });
 
   it("Azure: one clean NSG on the path (subnet or NIC) is enough", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     delete byName(plan, "c2-nic").inputs.networkSecurityGroup; // the subnet's NSG still filters
     expect(await caught(plan, "committee.ingress")).toEqual([]);
   });
@@ -246,7 +265,7 @@ describe("committee.ingress", () => {
   });
 
   it("does not judge a VM whose firewall references are unknown (preview)", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "c1-vm").inputs.networkInterfaces = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     fw(plan, "c1-fw-iroh", "c1-fw-ssh", { allows: [{ protocol: "tcp", ports: ["22"] }], sourceRanges: ["0.0.0.0/0"] });
     expect(await caught(plan, "committee.ingress")).toEqual([]);
@@ -255,12 +274,12 @@ describe("committee.ingress", () => {
 
 describe("committee.disk-wipe", () => {
   it("passes the unmutated plans", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "committee.disk-wipe")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "committee.disk-wipe")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "committee.disk-wipe", "advisory")).toEqual([]);
   });
 
   it("GCP: a boot disk kept after delete, a missing per-node key, protect on the VM", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const vm = byName(plan, "c1-vm");
     vm.inputs.bootDisk.autoDelete = false;
     delete vm.inputs.bootDisk.kmsKeySelfLink;
@@ -273,7 +292,7 @@ describe("committee.disk-wipe", () => {
   });
 
   it("GCP: a key with a long or default destroy delay, or protected; a key shared by two nodes", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     delete byName(plan, "c1-disk-key").inputs.destroyScheduledDuration;
     byName(plan, "c3-disk-key").protect = true;
     const ds = await caught(plan, "committee.disk-wipe");
@@ -281,7 +300,7 @@ describe("committee.disk-wipe", () => {
       "c1-disk-key: destroyScheduledDuration: expected at most 604800s (7 days; unset means 30 days), found nothing",
       "c3-disk-key: protect: expected false (a node's key is destroyed with the node), found true",
     ]));
-    const shared = await loadPlan("acme.mainnet");
+    const shared = await loadPlan(AZURE_MAINNET);
     byName(shared, "c3-vm").inputs.bootDisk.kmsKeySelfLink = byName(shared, "c1-vm").inputs.bootDisk.kmsKeySelfLink;
     expect((await caught(shared, "committee.disk-wipe")).map((d) => d.message)).toEqual([
       `c3-vm: bootDisk.kmsKeySelfLink: expected a key of its own (also used by c1-vm), found "${byName(shared, "c1-vm").inputs.bootDisk.kmsKeySelfLink}"`,
@@ -289,7 +308,7 @@ describe("committee.disk-wipe", () => {
   });
 
   it("GCP: a snapshot schedule attached to a committee disk", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const vm = byName(plan, "c1-vm");
     addResource(plan, vm, "gcp:compute/resourcePolicy:ResourcePolicy", "c1-snapshots", { region: "us-east4", snapshotSchedulePolicy: { schedule: { dailySchedule: { daysInCycle: 1, startTime: "04:00" } } } });
     addResource(plan, vm, "gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment", "c1-snap-attach", { disk: "c1-vm", name: "c1-snapshots", zone: "us-east4-a" });
@@ -302,7 +321,7 @@ describe("committee.disk-wipe", () => {
   });
 
   it("Azure: OS disk detached on delete, a confidential disk without per-VM key material, a backup", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const vm = byName(plan, "c2-vm");
     vm.inputs.storageProfile.osDisk.deleteOption = "Detach";
     // A detached NIC holds no data and is a resource of the stack (deleted with the node): not a finding.
@@ -313,7 +332,7 @@ describe("committee.disk-wipe", () => {
       'c2-vm: storageProfile.osDisk.deleteOption: expected "Delete" (the default Detach keeps the disk), found "Detach"',
       'c2-vm: storageProfile.osDisk.managedDisk: expected securityEncryptionType NonPersistedTPM (key material dies with the VM) or a per-node disk encryption set, found "DiskWithVMGuestState"',
     ]);
-    const backup = await loadPlan("acme.mainnet");
+    const backup = await loadPlan(AZURE_MAINNET);
     const bvm = byName(backup, "c2-vm");
     addResource(backup, bvm, "azure-native:recoveryservices:ProtectedItem", "c2-backup", { properties: { protectedItemType: "Microsoft.Compute/virtualMachines", sourceResourceId: "/subscriptions/x/resourceGroups/c2-rg/providers/Microsoft.Compute/virtualMachines/c2-vm" } });
     expect((await caught(backup, "committee.disk-wipe")).map((d) => d.policy)).toContain("committee.disk-wipe:stack");
@@ -339,7 +358,7 @@ describe("committee.disk-wipe", () => {
   });
 
   it("does not judge aggregator disks as committee disks", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "agg-vm").inputs.rootBlockDevice.deleteOnTermination = false;
     expect(await caught(plan, "committee.disk-wipe")).toEqual([]);
     expect(ofType(plan, "aws:kms/key:Key")).toHaveLength(1);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { byName, caught, editBootContract, loadPlan, record } from "./harness";
+import { byName, caught, editBootContract, loadPlan, record, AZURE_MAINNET } from "./harness";
 
 describe("devtest.min-participants", () => {
   it("passes the unmutated plans (preview: 2 is fine in devtest)", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "devtest.min-participants")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "devtest.min-participants")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "devtest.min-participants", "advisory")).toEqual([]);
   });
 
   it("catches ZIPNET_MIN_PARTICIPANTS unset, and below 3 in production", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     editBootContract(byName(plan, "c1-vm"), (c) => delete c.env.ZIPNET_MIN_PARTICIPANTS);
     editBootContract(byName(plan, "c2-vm"), (c) => (c.env.ZIPNET_MIN_PARTICIPANTS = "2"));
     record(plan).minParticipants = 1;
@@ -31,12 +31,12 @@ describe("devtest.min-participants", () => {
 
 describe("devtest.not-production", () => {
   it("passes the unmutated plans", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "devtest.not-production")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "devtest.not-production")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "devtest.not-production", "advisory")).toEqual([]);
   });
 
   it("catches a TDX-less committee server in a production instance", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const vm = byName(plan, "c3-vm").inputs;
     delete vm.confidentialInstanceConfig;
     vm.machineType = "e2-standard-4";
@@ -46,7 +46,7 @@ describe("devtest.not-production", () => {
   });
 
   it("catches devtest-labelled resources and non-confidential nodes in a production instance", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "c2-nsg").inputs.tags["zipnet-posture"] = "devtest";
     record(plan).nodes[0].confidential = false;
     expect((await caught(plan, "devtest.not-production")).map((d) => d.message)).toEqual([
@@ -70,15 +70,21 @@ describe("client.mrtd-allowlist", () => {
     expect(await caught(await loadPlan("acme.preview"), "client.mrtd-allowlist", "advisory")).toEqual([]);
   });
 
-  it("requires at least one client MR_TD in production, each 96 hex characters", async () => {
+  it("requires at least one client reference set in production, each with an enforced 96-hex MR_TD", async () => {
     const plan = await loadPlan("acme.mainnet");
-    record(plan).tdx.clientMrtds = [];
+    const sets = record(plan).tdx.clients;
+    record(plan).tdx.clients = [];
     expect((await caught(plan, "client.mrtd-allowlist")).map((d) => d.message)).toEqual([
-      "acme.mainnet: tdx.clientMrtds: expected at least one published client MR_TD (96 hex characters), found []",
+      "acme.mainnet: tdx.clients: expected at least one published client reference set (with an enforced 96-hex MR_TD) in production, found []",
     ]);
-    record(plan).tdx.clientMrtds = ["0x1234"];
+    record(plan).tdx.clients = sets;
+    sets[0].registers.mrtd.value = "0x1234";
     expect((await caught(plan, "client.mrtd-allowlist")).map((d) => d.message)).toEqual([
-      'acme.mainnet: tdx.clientMrtds[0]: expected 96 hex characters (a 48-byte MR_TD), found "0x1234"',
+      'acme.mainnet: tdx.clients[0].registers.mrtd.value: expected 96 hex characters (a 48-byte MR_TD), found "0x1234"',
+    ]);
+    sets[0].registers.mrtd = { value: "ab".repeat(48), enforce: false };
+    expect((await caught(plan, "client.mrtd-allowlist")).map((d) => d.message)).toEqual([
+      "acme.mainnet: tdx.clients[0].registers.mrtd.enforce: expected true (the validator requires the MR_TD in production), found false",
     ]);
   });
 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { addResource, byName, caught, loadPlan, record, remove } from "./harness";
+import { addResource, byName, caught, loadPlan, record, remove, AZURE_MAINNET } from "./harness";
 
 describe("ops.oncall", () => {
   it("passes the unmutated plans", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "ops.oncall")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "ops.oncall")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "ops.oncall", "advisory")).toEqual([]);
   });
 
   it("catches a VM without its on-call label, an empty one, and a record node without on-call", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     delete byName(plan, "c1-vm").inputs.labels["zipnet-oncall"];
     byName(plan, "c2-vm").inputs.tags["zipnet-oncall"] = "___";
     record(plan).nodes[3].oncall = "";
@@ -22,12 +22,12 @@ describe("ops.oncall", () => {
 
 describe("audit.broadcast-archive", () => {
   it("passes the production plan with its archive; devtest needs none", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "audit.broadcast-archive")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "audit.broadcast-archive")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "audit.broadcast-archive", "advisory")).toEqual([]);
   });
 
   it("catches a production instance without an archive-labelled resource", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     for (const r of plan) {
       const labels = r.inputs.labels ?? r.inputs.tags;
       if (labels && typeof labels === "object" && labels["zipnet-role"] === "archive") labels["zipnet-role"] = "other";
@@ -44,7 +44,7 @@ describe("audit.broadcast-archive", () => {
 
 describe("audit.peer-registry", () => {
   it("requires the registry key in a production record", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     expect(await caught(plan, "audit.peer-registry")).toEqual([]);
     record(plan).registry.publicKey = "c2hvcnQ=";
     expect((await caught(plan, "audit.peer-registry")).map((d) => d.message)).toEqual([
@@ -58,12 +58,12 @@ describe("audit.peer-registry", () => {
 
 describe("scope.per-instance", () => {
   it("passes the unmutated plans", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "scope.per-instance")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "scope.per-instance")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "scope.per-instance", "advisory")).toEqual([]);
   });
 
   it("catches a second KV mount, a secret in it, and a node policy reaching outside the instance's mount", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const mount = byName(plan, "secrets-kv");
     addResource(plan, mount, mount.type, "secrets-kv-2", { ...structuredClone(mount.inputs), path: "zipnet/shared" });
     byName(plan, "secrets-c2-secret").inputs.mount = "zipnet/shared";
@@ -76,7 +76,7 @@ describe("scope.per-instance", () => {
   });
 
   it("catches node resources on another node's provider, or in an account not the node's", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     byName(plan, "c3-disk-key").provider = byName(plan, "c1-disk-key").provider;
     expect((await caught(plan, "scope.per-instance")).map((d) => d.message)).toEqual(expect.arrayContaining([
       'c3-disk-key: provider: expected a provider of node c3\'s own (shared with node c1), found "c1-provider"',

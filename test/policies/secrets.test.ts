@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { addResource, byName, caught, editBootContract, loadPlan, ofType, record, remove, secret, deserialize } from "./harness";
+import { addResource, byName, caught, editBootContract, loadPlan, ofType, record, remove, secret, deserialize, AZURE_MAINNET } from "./harness";
 
 describe("secret.committee-in-manager", () => {
   it("passes the unmutated plans", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "secret.committee-in-manager")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "secret.committee-in-manager")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "secret.committee-in-manager", "advisory")).toEqual([]);
   });
 
   it("catches the committee secret written into user-data, without printing it", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     editBootContract(byName(plan, "c1-vm"), (c) => (c.env.ZIPNET_COMMITTEE_SECRET = "s3cr3t-committee-value"));
     const ds = await caught(plan, "secret.committee-in-manager");
     expect(ds.map((d) => d.message)).toEqual([
@@ -18,7 +18,7 @@ describe("secret.committee-in-manager", () => {
   });
 
   it("catches ZIPNET_SECRET in base64 user-data (Azure), in tags and in env-file text", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const c2 = byName(plan, "c2-vm");
     c2.inputs.userData = Buffer.from("#!/bin/sh\nexport ZIPNET_SECRET=abcdef0123\n").toString("base64");
     byName(plan, "agg-vm").inputs.tags.ZIPNET_SECRET = "abcdef";
@@ -28,7 +28,7 @@ describe("secret.committee-in-manager", () => {
   });
 
   it("catches a Vault secret value copied into another resource (stack)", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const committee = byName(plan, "secrets-committee");
     const value = JSON.parse(deserialize(committee.inputs.dataJson)).value as string;
     expect(value.length).toBeGreaterThan(12);
@@ -53,11 +53,11 @@ describe("secret.committee-in-manager", () => {
 
 describe("secret.committee-unique", () => {
   it("passes the unmutated plans", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "secret.committee-unique")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "secret.committee-unique")).toEqual([]);
   });
 
   it("catches a second committee secret and one outside the instance's mount", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     const c = byName(plan, "secrets-committee");
     addResource(plan, c, c.type, "secrets-committee-2", { ...structuredClone(c.inputs), mount: "zipnet-shared" });
     const ds = await caught(plan, "secret.committee-unique");
@@ -68,7 +68,7 @@ describe("secret.committee-unique", () => {
   });
 
   it("catches an instance without its committee secret", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     remove(plan, "secrets-committee");
     expect(await caught(plan, "secret.committee-unique")).toHaveLength(1);
   });
@@ -76,20 +76,20 @@ describe("secret.committee-unique", () => {
 
 describe("secret.access-audited", () => {
   it("passes the managed (mainnet) and existing (preview) audit devices", async () => {
-    expect(await caught(await loadPlan("acme.mainnet"), "secret.access-audited")).toEqual([]);
+    expect(await caught(await loadPlan(AZURE_MAINNET), "secret.access-audited")).toEqual([]);
     expect(await caught(await loadPlan("acme.preview"), "secret.access-audited", "advisory")).toEqual(
       expect.not.arrayContaining([expect.objectContaining({ policy: "secret.access-audited:devtest" })]),
     );
   });
 
   it("catches a missing audit device and raw logging", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     remove(plan, "secrets-audit");
     const ds = await caught(plan, "secret.access-audited");
     expect(ds.map((d) => d.message)).toEqual([
       'acme.mainnet: vault.auditDevice: expected a vault:index/audit:Audit in the stack, or auditDevice existing with existingAudit {device, by, date}, found "managed"',
     ]);
-    const raw = await loadPlan("acme.mainnet");
+    const raw = await loadPlan(AZURE_MAINNET);
     byName(raw, "secrets-audit").inputs.options.log_raw = "true";
     expect((await caught(raw, "secret.access-audited")).map((d) => d.message)).toEqual([
       'secrets-audit: options.log_raw: expected false (secret values hashed in the audit log), found "true"',
@@ -104,7 +104,7 @@ describe("secret.access-audited", () => {
   });
 
   it("requires the review-cadence attestation in production", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     delete record(plan).attestations["secret.access-audited"];
     expect((await caught(plan, "secret.access-audited")).map((d) => d.policy)).toEqual(["secret.access-audited:review"]);
   });
@@ -112,7 +112,7 @@ describe("secret.access-audited", () => {
 
 describe("secret.rotation", () => {
   it("passes a recent rehearsal and catches a stale or missing one", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     expect(await caught(plan, "secret.rotation")).toEqual([]);
     const later = await caught(plan, "secret.rotation", "mandatory", { now: new Date("2027-06-01T00:00:00Z") });
     expect(later.map((d) => d.message)).toEqual(['acme.mainnet: rotation.lastRehearsal: expected a rehearsal within the last 180 days, found "2026-10-14" (230 days ago)']);
@@ -125,7 +125,7 @@ describe("secret.rotation", () => {
 
 describe("secret values are read from the wire like the framework does", () => {
   it("treats a redacted secret (no value) as unknown, not as a value", async () => {
-    const plan = await loadPlan("acme.mainnet");
+    const plan = await loadPlan(AZURE_MAINNET);
     for (const s of ofType(plan, "vault:kv/secretV2:SecretV2")) s.inputs.dataJson = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[redacted]" };
     expect(await caught(plan, "secret.committee-in-manager")).toEqual([]);
     expect(await caught(plan, "committee.node-secret")).toEqual([]);

@@ -195,8 +195,9 @@ function gcpRules(fw: ResourceView): NetRule[] | undefined {
   const p = fw.props;
   if (bool(p.disabled) === true) return [];
   const dirRaw = p.direction;
-  if (isUnknown(dirRaw)) return undefined;
-  const direction: Direction = String(dirRaw ?? "INGRESS").toUpperCase() === "EGRESS" ? "out" : "in";
+  // Unknown or not a string (a list, an object): the rule's direction cannot be judged.
+  if (isUnknown(dirRaw) || (dirRaw !== undefined && typeof dirRaw !== "string")) return undefined;
+  const direction: Direction = (dirRaw ?? "INGRESS").toUpperCase() === "EGRESS" ? "out" : "in";
   const priority = p.priority === undefined ? 1000 : num(p.priority);
   if (priority === undefined) return undefined;
   let peers: string[];
@@ -303,7 +304,7 @@ function gcpPaths(m: StackModel, vm: Vm): Path[] | undefined {
     const key = gcpNetworkKey(m, ref, vm.r);
     if (!key) return undefined;
     keys.add(key);
-    if (lastSegment(String(ref)) === "default") onDefault = true;
+    if (typeof ref === "string" && lastSegment(ref) === "default") onDefault = true;
   }
   if (keys.size === 0) return undefined;
   const rules: NetRule[] = [];
@@ -363,15 +364,15 @@ function azureRule(res: ResourceView, path: string, r: Record<string, any>): Net
   const access = props.access;
   const priority = num(props.priority);
   const proto = normalizeProto(props.protocol ?? "*");
-  if ([dir, access].some(isUnknown) || priority === undefined || !proto) return undefined;
-  const direction: Direction = String(dir).toLowerCase() === "outbound" ? "out" : "in";
+  if ([dir, access].some(isUnknown) || typeof dir !== "string" || (access !== undefined && typeof access !== "string") || priority === undefined || !proto) return undefined;
+  const direction: Direction = dir.toLowerCase() === "outbound" ? "out" : "in";
   const peerKey = direction === "in" ? "sourceAddressPrefix" : "destinationAddressPrefix";
   const single = props[peerKey];
   const multi = props[`${peerKey}es`];
   if (isUnknown(single) || isUnknown(multi) || hasUnknownEl(multi)) return undefined;
   let peers = [...(typeof single === "string" ? [single] : []), ...strings(multi)];
   const asgKey = direction === "in" ? "sourceApplicationSecurityGroups" : "destinationApplicationSecurityGroups";
-  peers.push(...(arr(props[asgKey]) ?? []).map((g) => `asg:${String(at(g, "id") ?? "?")}`));
+  peers.push(...(arr(props[asgKey]) ?? []).map((g) => `asg:${str(at(g, "id")) ?? "?"}`));
   if (peers.length === 0) peers = ["*"];
   const portOne = props.destinationPortRange;
   const portMany = props.destinationPortRanges;
@@ -381,7 +382,7 @@ function azureRule(res: ResourceView, path: string, r: Record<string, any>): Net
   if (ports === undefined) return undefined;
   return {
     res, path, direction, priority, proto: proto === "*" ? "all" : proto, ports, peers,
-    action: String(access).toLowerCase() === "deny" ? "deny" : "allow",
+    action: typeof access === "string" && access.toLowerCase() === "deny" ? "deny" : "allow",
   };
 }
 
@@ -527,8 +528,12 @@ function awsLayer(m: StackModel, sg: ResourceView): Layer | undefined {
     }
   }
   for (const r of m.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/securityGroupRule:SecurityGroupRule")) {
-    let direction: Direction | undefined;
-    let e: Record<string, any> | undefined;
+    // Which group a standalone rule joins must be known; one that joins this group and cannot be
+    // read makes the group's rules unjudgeable (fail closed), never silently ignored.
+    if (isUnknown(r.props.securityGroupId)) return undefined;
+    if (m.resolve(r.props.securityGroupId, [AWS_SG], r) !== sg) continue;
+    let direction: Direction;
+    let e: Record<string, any>;
     if (r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" || r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") {
       direction = r.type.includes("Ingress") ? "in" : "out";
       const p = r.props;
@@ -538,17 +543,16 @@ function awsLayer(m: StackModel, sg: ResourceView): Layer | undefined {
         securityGroups: p.referencedSecurityGroupId !== undefined ? [p.referencedSecurityGroupId] : [],
         prefixListIds: p.prefixListId !== undefined ? [p.prefixListId] : [],
       };
-    } else if (r.type === "aws:ec2/securityGroupRule:SecurityGroupRule") {
+    } else {
       const t = r.props.type;
-      if (isUnknown(t)) continue;
-      direction = String(t) === "egress" ? "out" : "in";
+      if (typeof t !== "string") return undefined;
+      direction = t === "egress" ? "out" : "in";
       const p = r.props;
       e = { ...p, securityGroups: p.sourceSecurityGroupId !== undefined ? [p.sourceSecurityGroupId] : [] };
-    } else continue;
-    const target = m.resolve(r.props.securityGroupId, [AWS_SG], r);
-    if (target !== sg) continue;
+    }
     const rule = awsInlineRule(r, "", direction, e);
-    if (rule) rules.push(rule);
+    if (!rule) return undefined;
+    rules.push(rule);
   }
   return { kind: "aws", owner: sg, rules };
 }

@@ -125,6 +125,8 @@ export function checklistEntries(
     else if (mandatory.length) status = "fail";
     else if (deviations.length) status = attestPart ? "missing" : "fail";
     else if (unjudged) status = "unjudged";
+    // A pack without a check for an enforced item cannot say it holds: never a pass.
+    else if (!policies.length && (item.mechanism === "enforce" || item.mechanism === "provision")) status = "unjudged";
     else if (item.mechanism === "attest") status = "attested";
     else if (item.mechanism === "acknowledge") status = "acknowledged";
     else status = "pass";
@@ -181,6 +183,7 @@ function summaryOf(status: ChecklistStatus, f: SummaryFacts): string {
       if (item.mechanism === "acknowledge") return perInstance(f, (inst) => (acknowledges(item.id, inst) ? undefined : "not acknowledged in the posture record (acknowledgedRisks)"));
       return `${findings(f.deviations.length, "devtest")} that production would refuse`;
     case "unjudged":
+      if (!f.checks) return "no check for this item in the policy pack";
       return `${f.unjudged.length} check${f.unjudged.length === 1 ? "" : "s"} could not read what they need (a value unknown in preview, or encrypted)`;
     case "attested":
       return perInstance(f, (inst) => {
