@@ -128,6 +128,14 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
   const at = (p: string) => `${CONFIG_KEY}.${p}`;
   const production = config.posture === "production";
   const nodes = instanceNodes(config);
+  // A set's name is how the publication and the report refer to it.
+  for (const list of ["committee", "clients"] as const) {
+    const seen = new Map<string, number>();
+    config.tdx[list].forEach((set, j) => {
+      if (seen.has(set.name)) issues.push({ path: at(`tdx.${list}[${j}].name`), expected: `a set name unique in tdx.${list} (tdx.${list}[${seen.get(set.name)}] has it)`, found: set.name });
+      else seen.set(set.name, j);
+    });
+  }
 
   // Node ids name Vault scopes and resources: one id, one node.
   const seen = new Map<string, string>();
