@@ -4,7 +4,7 @@
  * the hard cases of issue 13 are among them.
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, sign as cryptoSign } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -371,6 +371,34 @@ function moreRows(): Row[] {
     row("plan: an RSA --publication-key", (d) => ["plan", "--stack", "acme.preview", "--report", path.join(d, "r"), "--publication-key", write(d, "rsa.pem", rsa.privateKey.export({ type: "pkcs8", format: "pem" }) as string)], /--publication-key .*rsa\.pem: expected an Ed25519 private key/),
     row("plan: a 31-byte seed as --publication-key", (d) => ["plan", "--stack", "acme.preview", "--report", path.join(d, "r"), "--publication-key", write(d, "seed", Buffer.alloc(31, 1).toString("base64"))], /--publication-key .*seed: expected an Ed25519 private key .*31 bytes/),
     row("plan: an empty --publication-key", (d) => ["plan", "--stack", "acme.preview", "--report", path.join(d, "r"), "--publication-key", write(d, "empty", "")], /--publication-key .*empty: expected an Ed25519 private key .*empty/),
+    row("plan: --json - is not standard output", (d) => ["plan", "--stack", "acme.preview", "--no-audit", "--json", "-"], /--json: expected a file path, found "-" \(standard output is not an output file here/),
+    row("plan: --json /dev/stdout (a symlink) is refused, never replaced", () => ["plan", "--stack", "acme.preview", "--no-audit", "--json", "/dev/stdout"], /cannot write --json \/dev\/stdout: expected a regular file or a new path, found a (symlink|special file)/),
+    row("plan: --json a symlink to another file is refused, neither replaced nor written through", (d) => {
+      write(d, "target.json", "{}");
+      execFileSync("ln", ["-s", "target.json", path.join(d, "link.json")]);
+      return ["plan", "--stack", "acme.preview", "--no-audit", "--json", path.join(d, "link.json")];
+    }, /cannot write --json .*link\.json: expected a regular file or a new path, found a symlink \(to target\.json\)/),
+    row("plan: --report DIR whose instance folder is a file, refused before the plan runs", (d) => {
+      mkdirSync(path.join(d, "r"));
+      write(path.join(d, "r"), "acme.preview", "x");
+      return ["plan", "--stack", "acme.preview", "--json", path.join(d, "plan.json"), "--report", path.join(d, "r")];
+    }, /cannot write --report .*acme\.preview: expected a directory or a new path, found a file/),
+    row("plan: a symlinked file inside the --report folder is refused", (d) => {
+      mkdirSync(path.join(d, "r", "acme.preview"), { recursive: true });
+      write(d, "elsewhere.md", "keep me");
+      execFileSync("ln", ["-s", path.join(d, "elsewhere.md"), path.join(d, "r", "acme.preview", "posture-report.md")]);
+      return ["plan", "--stack", "acme.preview", "--report", path.join(d, "r")];
+    }, /cannot write --report .*posture-report\.md: expected a regular file or a new path, found a symlink/),
+    row("audit: --report DIR whose instance folder is a file, refused before the audit runs", (d) => {
+      mkdirSync(path.join(d, "r"));
+      write(path.join(d, "r"), "acme.preview", "x");
+      return ["audit", "--state", state, "--report", path.join(d, "r")];
+    }, /cannot write --report .*acme\.preview: expected a directory or a new path, found a file/),
+    row("verify-publication: a v1 publication is an input error, not a forgery", (d) => {
+      const k = generateKeyPairSync("ed25519");
+      const text = `${JSON.stringify({ schema: "zipnet-publication/v1", instance: "acme.preview" })}\n`;
+      return ["verify-publication", write(d, "p.json", text), write(d, "p.json.sig", cryptoSign(null, Buffer.from(text), k.privateKey).toString("base64")), write(d, "k.pub", k.publicKey.export({ type: "spki", format: "pem" }) as string)];
+    }, /a zipnet-publication\/v1 publication: this version reads zipnet-publication\/v2/),
     // States.
     row("audit: no --state", () => ["audit"], /audit needs at least one --state FILE/),
     row("audit: a state that does not exist", (d) => ["audit", "--state", path.join(d, "none.json")], /none\.json: expected a state file .*found no such file/),

@@ -74,7 +74,7 @@ describe("plan --report for acme.mainnet", () => {
     const headings = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
     expect(headings).toEqual([...CHECKLIST_SECTIONS.map((s) => s.title), "Measurements: what the hardware binds", "Findings", "Sign-off"]);
     // Per committee server, what the hardware binds and what it does not (docs/measurements.md).
-    expect(md).toContain("| c1 | gcp-tdx c3-standard-4 | server-v1.4.0-c3-standard-4 | Google's firmware (mrtd); machine type and firmware config (rtmr0); boot loader and kernel (rtmr1); command line and initrd (rtmr2) | nothing of the image |");
+    expect(md).toContain("| c1 | gcp-tdx c3-standard-4 | server-v1.4.0-c3-standard-4 | Google's firmware (mrtd); machine type and firmware config (rtmr0); boot loader and kernel (rtmr1); command line and initrd (rtmr2) | no image register left unenforced |");
     // The attestation once (in its row); no findings for mainnet.
     expect(occurrences(md, "Break-glass committee-secret rotation runbook, per instance.")).toBe(1);
     expect(audit.violations).toEqual([]);

@@ -8,6 +8,20 @@ import { recordOfView } from "./core/checks";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE, instanceFromLabel, type ResourceView } from "./core/resources";
 import { at, containsUnknown, isObject, isUnknown, num, str } from "./core/values";
+import { createPublicKey } from "node:crypto";
+
+/** The two forms the program reads (src/deployRecord/ed25519.ts): SPKI PEM, or canonical base64 of the 32 raw bytes. */
+function isEd25519PublicKey(text: string): boolean {
+  const t = text.trim();
+  if (t.startsWith("-----BEGIN PUBLIC KEY-----")) {
+    try {
+      return createPublicKey({ key: t, format: "pem" }).asymmetricKeyType === "ed25519";
+    } catch {
+      return false;
+    }
+  }
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(t) && Buffer.from(t, "base64").length === 32 && Buffer.from(t, "base64").toString("base64") === t;
+}
 
 const S3_BUCKETS = new Set(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]);
 const S3_LOCKS = new Set(["aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"]);
@@ -70,7 +84,7 @@ export const [broadcastArchive] = stackPolicies({
 export const [peerRegistry] = resourcePolicies({
   checklistId: "audit.peer-registry",
   description:
-    "A production posture record names the key of the instance's signed PeerId-to-legal-entity registry (registry.publicKey, a base64 Ed25519 public key). The pack cannot read the registry file: its signature and its node coverage are verified by the program and the offline audit, not here.",
+    "A production posture record names the key of the instance's signed PeerId-to-legal-entity registry (registry.publicKey, an Ed25519 public key: SPKI PEM or base64 of 32 bytes). The pack cannot read the registry file: its signature and its node coverage are verified by the program and the offline audit, not here.",
   levels: [{ posture: "production", level: "mandatory" }],
   types: [ZIPNET_INSTANCE_TYPE],
   check(r, ctx) {
@@ -84,12 +98,6 @@ export const [peerRegistry] = resourcePolicies({
       ctx.fail("registry.publicKey", "the verification key of the instance's signed peer registry", key ?? reg);
       return;
     }
-    let bytes = 0;
-    try {
-      bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, "base64").length : 0;
-    } catch {
-      bytes = 0;
-    }
-    if (bytes !== 32) ctx.fail("registry.publicKey", "a base64 Ed25519 public key (32 bytes)", key);
+    if (!isEd25519PublicKey(key)) ctx.fail("registry.publicKey", "an Ed25519 public key (SPKI PEM, or base64 of the 32 raw bytes)", key);
   },
 });

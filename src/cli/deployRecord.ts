@@ -10,7 +10,7 @@ import { machineTypeOf } from "../config/validate";
 import { measurementRows, type MeasurementRow, type ReferenceSet } from "../../policies/contract/measurements";
 import { alertRules } from "../deployRecord/alerts";
 import { loadPrivateKey, sign, KeyFormatError } from "../deployRecord/ed25519";
-import { measurementChanges, publicationOf, publicationShapeProblem, renderPublication, type Publication } from "../deployRecord/publication";
+import { measurementChanges, publicationOf, publicationShapeProblem, renderPublication, verifyPublication, type Publication } from "../deployRecord/publication";
 import { verdict, type AuditResult } from "../offline/audit";
 import { renderHtml, renderMarkdown, type ReportInput } from "../report/report";
 import type { PendingWrites } from "./outputs";
@@ -23,7 +23,7 @@ export interface RecordFacts {
   measurements: MeasurementRow[];
 }
 
-export function reportInput(audit: AuditResult, facts: RecordFacts, source: string, now = new Date()): ReportInput {
+export function reportInput(audit: AuditResult, facts: RecordFacts, source: string, now = new Date(), blockers: readonly string[] = []): ReportInput {
   const pack = audit.pack ? `policy pack ${audit.pack.name}@${audit.pack.version}` : "the policy pack";
   const checks = audit.deployChecks;
   return {
@@ -32,7 +32,7 @@ export function reportInput(audit: AuditResult, facts: RecordFacts, source: stri
     source,
     generatedAt: now,
     judgedBy: `${pack} over ${audit.resources} resources, and ${checks.rules} deploy-check rules (${checks.findings.length} finding(s))`,
-    verdict: verdict(audit),
+    verdict: verdict(audit, undefined, blockers),
     checklist: audit.checklist,
     violations: audit.violations,
     measurements: facts.measurements,
@@ -54,10 +54,15 @@ export function recordMeasurements(record: Record<string, unknown>): Measurement
   return measurementRows(sets, nodes.map((n) => ({ id: String(n.id), cloud: String(n.cloud), confidential: n.confidential === true, machineType: typeof n.machineType === "string" ? n.machineType : "unknown" })));
 }
 
+/** The files `audit --report` writes per instance folder. */
+export const REPORT_FILES = ["posture-report.md", "posture-report.html"] as const;
+/** The files `plan --report` writes (the signature only with a key). */
+export const PLAN_RECORD_FILES = [...REPORT_FILES, "publication.json", "publication.json.sig", "alerts.rules.yml"] as const;
+
 /** Adds posture-report.md and posture-report.html under `dir` to the pending writes. */
 export function addReport(pending: PendingWrites, dir: string, input: ReportInput): void {
-  pending.add(path.join(dir, "posture-report.md"), renderMarkdown(input));
-  pending.add(path.join(dir, "posture-report.html"), renderHtml(input));
+  pending.add(path.join(dir, REPORT_FILES[0]), renderMarkdown(input));
+  pending.add(path.join(dir, REPORT_FILES[1]), renderHtml(input));
 }
 
 /** A user's key-file mistake, reported like a config error. */
@@ -74,8 +79,8 @@ export function loadPublicationKey(file: string): KeyObject {
 }
 
 /** The plan's deploy record: report, publication (+ signature), alert rules. */
-export function addPlanRecord(pending: PendingWrites, dir: string, config: InstanceConfig, audit: AuditResult, source: string, key?: KeyObject): void {
-  addReport(pending, dir, reportInput(audit, { name: config.name, posture: config.posture, measurements: configMeasurements(config) }, source));
+export function addPlanRecord(pending: PendingWrites, dir: string, config: InstanceConfig, audit: AuditResult, source: string, key?: KeyObject, blockers: readonly string[] = []): void {
+  addReport(pending, dir, reportInput(audit, { name: config.name, posture: config.posture, measurements: configMeasurements(config) }, source, new Date(), blockers));
   const publication = renderPublication(publicationOf(config));
   const pubFile = pending.add(path.join(dir, "publication.json"), publication);
   if (key) pending.add(`${pubFile}.sig`, `${sign(publication, key)}\n`);
@@ -96,26 +101,43 @@ export function publishedPath(stacksDir: string, instance: string): string {
   return path.join(stacksDir, `${instance}.publication.json`);
 }
 
+export interface PublicationStatus {
+  lines: string[];
+  /** What stops a production plan: the committed publication is missing, unsigned, stale or not signed by the configured key. */
+  blocker?: string;
+}
+
 /**
- * What the plan says about the publication: whether the committed one still holds, or what moved
- * (a node's machine type or platform, a reference set, an image) so that it must be re-signed,
- * with a higher epoch.
+ * What the plan says about the publication committed beside the stack: whether it still is what
+ * the config gives and verifies with `publication.publicKey`, or what moved (a node's machine type
+ * or platform, a reference set, an image) so that it must be re-signed, with a higher epoch. In
+ * production anything short of "holds and verifies" blocks the plan: publishers verify that file.
  */
-export function publicationNotice(config: InstanceConfig, stacksDir: string): string[] {
+export function publicationNotice(config: InstanceConfig, stacksDir: string): PublicationStatus {
   const file = publishedPath(stacksDir, config.name);
+  const rel = path.relative(process.cwd(), file) || file;
   const next = publicationOf(config);
-  if (!existsSync(file)) return [`publication: none committed at ${file}: render it with --report, sign it, commit it beside the stack`];
+  const production = config.posture === "production";
+  const block = (lines: string[], why: string): PublicationStatus => (production ? { lines, blocker: why } : { lines });
+  if (!existsSync(file)) return block([`publication: none committed at ${rel}: render it with --report, sign it (--publication-key), commit both beside the stack`], "no committed publication");
   let before: Publication;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
     const problem = publicationShapeProblem(parsed);
-    if (problem) return [`publication: ${file}: ${problem}: render it again with --report, sign it, commit it`];
+    if (problem) return block([`publication: ${rel}: ${problem}: render it again with --report, sign it, commit it`], "the committed publication is not one this version reads");
     before = parsed as Publication;
   } catch {
-    return [`publication: ${file}: not JSON: render it again with --report, sign it, commit it`];
+    return block([`publication: ${rel}: not JSON: render it again with --report, sign it, commit it`], "the committed publication is not JSON");
   }
   const changes = measurementChanges(before, next);
-  if (!changes.length && renderPublication(before) === renderPublication(next)) return [`publication: ${file} holds (epoch ${next.epoch})`];
-  const epoch = next.epoch > before.epoch ? `epoch ${before.epoch} -> ${next.epoch}` : `raise tdx.epoch above ${before.epoch}`;
-  return [`publication: MUST BE RE-SIGNED (${epoch}): what publishers verify moved:`, ...changes.map((c) => `  ${c}`)];
+  if (changes.length) {
+    const epoch = next.epoch > before.epoch ? `epoch ${before.epoch} -> ${next.epoch}` : `raise tdx.epoch above ${before.epoch}`;
+    return block([`publication: MUST BE RE-SIGNED (${epoch}): what publishers verify moved:`, ...changes.map((c) => `  ${c}`)], "the committed publication must be re-signed");
+  }
+  const sig = `${file}.sig`;
+  if (!config.publication) return block([`publication: ${rel} matches the config; no publication.publicKey in the config to verify its signature with`], "no publication.publicKey to verify the committed publication with");
+  if (!existsSync(sig)) return block([`publication: ${rel} matches the config but has no signature (${path.basename(sig)})`], "the committed publication is unsigned");
+  const verdict = verifyPublication(readFileSync(file), readFileSync(sig, "utf8").trim(), config.publication.publicKey);
+  if (!verdict.ok) return block([`publication: ${rel}: ${verdict.reason}`], "the committed publication does not verify with publication.publicKey");
+  return { lines: [`publication: ${rel} matches the config and is signed by publication.publicKey (epoch ${next.epoch})`] };
 }

@@ -31,8 +31,8 @@ import { ConfigError, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
 import type { StateFile } from "../offline/stateFile";
-import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, publicationNotice, recordMeasurements, reportInput, type RecordFacts } from "./deployRecord";
-import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, folderName } from "./outputs";
+import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, publicationNotice, recordMeasurements, reportInput, PLAN_RECORD_FILES, REPORT_FILES, type RecordFacts } from "./deployRecord";
+import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, checkReportFolder, folderName } from "./outputs";
 import { AuditInputError, DEFAULT_PACK_DIR, auditedInstance, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { PlanError, planStack, summarize } from "../offline/plan";
 import { formatDeployChecks } from "../deployChecks";
@@ -80,10 +80,17 @@ async function plan(opts: PlanOptions): Promise<number> {
   const key = opts.publicationKey ? loadPublicationKey(opts.publicationKey) : undefined;
   // Config as the CLI builds it from the stack file; every problem reported before anything runs.
   const cli = readCliConfig(file);
+  for (const note of cli.skipped) process.stderr.write(`note: ${note}\n`);
   // The signed PeerId registry lives beside the stack file.
   const config = loadInstance(cli.values[CONFIG_KEY], path.dirname(file));
   const misnamed = stackNameIssues(config, stack);
   if (misnamed.length) throw new ConfigError(misnamed);
+  // The record's folder is named by the (now valid) instance: every file it will hold is checked now.
+  const recordDir = opts.report ? path.join(opts.report, folderName("the instance name", config.name)) : undefined;
+  if (recordDir) {
+    checkReportFolder("--report", recordDir, PLAN_RECORD_FILES, inputs);
+    checkDistinct([{ option: "--json", file: opts.json }, { option: "--audit-json", file: opts.auditJson }, ...PLAN_RECORD_FILES.map((f) => ({ option: `--report's ${f}`, file: path.join(recordDir, f) }))]);
+  }
   // The pack starts while the program runs (two processes, as under the CLI).
   const pack = opts.audit ? startPolicyPack(opts.policyPack ?? DEFAULT_PACK_DIR) : undefined;
   pack?.catch(() => undefined);
@@ -95,13 +102,17 @@ async function plan(opts: PlanOptions): Promise<number> {
     await pack?.then((c) => c.close(), () => undefined);
     throw err;
   }
-  process.stdout.write(`${summarize(result, { verbose: opts.verbose })}\n\n${publicationNotice(config, path.dirname(file)).join("\n")}\n`);
-  const refused = result.deployChecks.findings.length > 0 ? EXIT_VIOLATIONS : EXIT_OK;
+  // The committed publication is what publishers verify: in production it must hold and verify.
+  const published = publicationNotice(config, path.dirname(file));
+  const blockers = published.blocker ? [published.blocker] : [];
+  process.stdout.write(`${summarize(result, { verbose: opts.verbose })}\n\n${published.lines.join("\n")}\n`);
+  const refused = result.deployChecks.findings.length > 0 || blockers.length ? EXIT_VIOLATIONS : EXIT_OK;
   // Written only once everything has run: a failure on the way leaves nothing half written.
   const pending = new PendingWrites();
   if (opts.json) pending.add(opts.json, json(result.state));
   if (!pack) {
     process.stdout.write(`\n${formatDeployChecks(result.deployChecks)}\n`);
+    if (blockers.length) process.stdout.write(`\nFAILED: ${blockers.join(", ")}\n`);
     commit(pending, { [opts.json ?? ""]: "plan" });
     return refused;
   }
@@ -119,10 +130,15 @@ async function plan(opts: PlanOptions): Promise<number> {
   } finally {
     await client.close();
   }
+  // What is published is part of identity.mrtd-published: a blocker there is that item failing.
+  if (published.blocker) {
+    const entry = audit.checklist.find((c) => c.id === "identity.mrtd-published");
+    if (entry) Object.assign(entry, { status: "fail", summary: `${published.blocker} (stacks/${config.name}.publication.json)`, evidence: [...entry.evidence, ...published.lines] });
+  }
   // The audit's deploy checks are the plan's (one run over the same resources): printed once, there.
-  process.stdout.write(`\n${formatAudit(audit, { verbose: opts.verbose, style: styleFor(process.stdout) })}\n`);
+  process.stdout.write(`\n${formatAudit(audit, { verbose: opts.verbose, style: styleFor(process.stdout), blockers })}\n`);
   if (opts.auditJson) pending.add(opts.auditJson, json(auditJson(audit)));
-  if (opts.report) addPlanRecord(pending, path.join(opts.report, folderName("the instance name", config.name)), config, audit, `offline plan of stack ${stack}`, key);
+  if (recordDir) addPlanRecord(pending, recordDir, config, audit, `offline plan of stack ${stack}`, key, blockers);
   commit(pending, { [opts.json ?? ""]: "plan", [opts.auditJson ?? ""]: "audit" }, opts.report ? "deploy record" : undefined);
   return Math.max(refused, auditExit(audit));
 }
@@ -161,6 +177,7 @@ function reportFolders(dir: string, inputs: { label: string; state: StateFile }[
     const other = seen.get(folder);
     if (other) throw new OutputError(`--report ${dir}: ${input.label} and ${other} both hold instance ${folder}: one report folder each is needed (audit them apart)`);
     seen.set(folder, input.label);
+    checkReportFolder("--report", path.join(dir, folder), REPORT_FILES, [{ option: "--state", file: input.label }]);
     return { input, folder: path.join(dir, folder), facts };
   });
 }
@@ -249,13 +266,15 @@ function checkEndorsement(file: string, opts: { root: string; machineType?: stri
     throw new UsageError(`--machine-type: expected a C3 machine type (${Object.keys(C3_RAM_GIB).join(", ")}), found ${JSON.stringify(opts.machineType)}`);
   }
   const bytes = read(file, "a launch endorsement (VMLaunchEndorsement .binarypb)");
+  if (bytes.length === 0) throw new UsageError(`${file}: expected a launch endorsement (VMLaunchEndorsement .binarypb), found an empty file`);
   const root = read(opts.root, "Google's root certificate (GCE-cc-tcb-root, PEM or DER)");
   let endorsement;
   try {
     endorsement = verifyEndorsement(bytes, root.toString("latin1").includes("-----BEGIN") ? root.toString("utf8") : root);
   } catch (err) {
     if (!(err instanceof EndorsementError)) throw err;
-    if (err.message.startsWith("root:")) throw new UsageError(`${opts.root}: ${err.message}`);
+    // Not an endorsement (or not a certificate) is an input error (2): nothing was verified.
+    if (err.input) throw new UsageError(`${err.message.startsWith("root:") ? opts.root : file}: ${err.message}`);
     process.stdout.write(`NOT VERIFIED: ${file}: ${err.message}\n`);
     return EXIT_VIOLATIONS;
   }

@@ -4,7 +4,7 @@
  * names from inputs are validated before they name anything on disk; files are written only
  * after every check has passed, each atomically (a temporary file beside it, then a rename).
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import * as path from "node:path";
 import { isValidInstanceName } from "../../policies/contract/patterns";
 
@@ -54,14 +54,34 @@ function identity(p: string): string {
 export function checkOutputFile(option: string, file: string | undefined, inputs: ReadonlyArray<{ option: string; file: string }>): void {
   if (file === undefined) return;
   if (file.trim() === "") throw new OutputError(`${option}: expected a file path, found ""`);
+  if (file === "-") throw new OutputError(`${option}: expected a file path, found "-" (standard output is not an output file here: the result is printed anyway)`);
   const target = identity(file);
   for (const input of inputs) {
     if (identity(input.file) === target) throw new OutputError(`${option} ${file}: expected a path other than the command's inputs, found the ${input.option} file itself (it would be overwritten)`);
   }
+  // A symlink is never replaced nor written through: the rename would replace the link itself.
+  const link = symlinkTarget(file);
+  if (link !== undefined) throw new OutputError(`cannot write ${option} ${file}: expected a regular file or a new path, found a symlink (to ${link}): name the target itself`);
   const kind = kindOf(target);
   if (kind === "directory") throw new OutputError(`cannot write ${option} ${file}: expected a file path, found a directory`);
   if (kind === "special" || kind === "loop") throw new OutputError(`cannot write ${option} ${file}: expected a regular file or a new path, found ${kind === "loop" ? "a symlink loop" : "a special file (FIFO, device, socket or dangling link)"}`);
   checkParents(option, file, path.dirname(target));
+}
+
+/** Where a symlink points, or undefined when the path is not one. */
+function symlinkTarget(file: string): string | undefined {
+  try {
+    const abs = path.resolve(file);
+    return lstatSync(abs).isSymbolicLink() ? readlinkSync(abs) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A report folder and the files the command will write in it: each checked as an output, before any work. */
+export function checkReportFolder(option: string, dir: string, files: readonly string[], inputs: ReadonlyArray<{ option: string; file: string }>): void {
+  checkOutputDir(option, dir, inputs);
+  for (const f of files) checkOutputFile(option, path.join(dir, f), inputs);
 }
 
 /** Checks an output directory path: it may exist as a directory, or be creatable. */
@@ -139,7 +159,11 @@ export function writeAtomically(file: string, content: string): void {
     }
     renameSync(temp, target);
   } catch (err) {
-    rmSync(temp, { force: true });
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // The temporary file could not even be made (its folder is not one): nothing to remove.
+    }
     throw new OutputError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }

@@ -207,6 +207,13 @@ export const instanceSchema = z.strictObject({
       publicKey: z.string().min(32, "expected an Ed25519 public key (PEM or base64)"),
     })
     .optional(),
+  /** The publication publishers verify (stacks/<name>.publication.json + .sig): the key its signature verifies with. */
+  publication: z
+    .strictObject({
+      /** Ed25519 public key: SPKI PEM or base64 of the 32 raw bytes. */
+      publicKey: z.string().min(32, "expected an Ed25519 public key (PEM or base64)"),
+    })
+    .optional(),
   committee: z.array(nodeSchema).min(1, "expected at least one committee server"),
   aggregator: nodeSchema,
   rotation: z

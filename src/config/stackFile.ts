@@ -55,7 +55,12 @@ export interface CliConfig {
   secretKeys: string[];
   /** Each key's value as YAML gave it (the instance config before validation). */
   values: Record<string, unknown>;
+  /** Encrypted keys the offline plan leaves out, with why (the publication key: --publication-key signs offline). */
+  skipped: string[];
 }
+
+/** The stack's publication signing key (a Pulumi secret; the program signs with it under the CLI). */
+export const PUBLICATION_KEY_CONFIG = "zipnet-infra:publicationKey";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -87,7 +92,7 @@ function goValue(node: unknown, at: string, issues: ConfigIssue[]): unknown {
       issues.push({
         path: at,
         expected: "a value the offline plan can read",
-        found: `${RAW}an encrypted value (secure:), which only the Pulumi CLI's secrets provider can decrypt${at.endsWith(":publicationKey") ? "; pass the key with --publication-key FILE" : "; use `pulumi preview` with the CLI, or a copy of the stack file with the plain value that is never committed"}`,
+        found: `${RAW}an encrypted value (secure:), which only the Pulumi CLI's secrets provider can decrypt; use \`pulumi preview\` with the CLI, or a copy of the stack file with the plain value that is never committed`,
       });
       return null;
     }
@@ -178,8 +183,15 @@ export function readCliConfig(file: string): CliConfig {
   const issues: ConfigIssue[] = [];
   const config: Record<string, string> = {};
   const values: Record<string, unknown> = {};
+  const skipped: string[] = [];
   for (const pair of section.items) {
     const key = namespaced(String(isScalar(pair.key) ? pair.key.value : pair.key));
+    // The encrypted publication key (as the operator guide sets it) only signs under the CLI;
+    // offline, --publication-key FILE signs. Left out, and said so, rather than refused.
+    if (key === PUBLICATION_KEY_CONFIG && isMap(pair.value) && pair.value.items.length === 1 && isScalar(pair.value.items[0].key) && pair.value.items[0].key.value === "secure") {
+      skipped.push(`${key} is encrypted (secure:): the offline plan leaves it out and signs nothing with it (--report ... --publication-key FILE signs the publication)`);
+      continue;
+    }
     const value = goValue(pair.value, key, issues);
     const i = key.indexOf(":");
     // Strings pass as they are; numbers, booleans, null, maps and lists as Go JSON text.
@@ -189,7 +201,7 @@ export function readCliConfig(file: string): CliConfig {
     values[key] = typeof value === "string" ? value : JSON.parse(text);
   }
   if (issues.length) throw new ConfigError(issues);
-  return { config, secretKeys: [], values };
+  return { config, secretKeys: [], values, skipped };
 }
 
 /** The raw (unvalidated) value of `zipnet-infra:instance` in a stack file. */

@@ -230,6 +230,10 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
     // Without the registers that measure the image, a set pins only firmware (docs/measurements.md).
     for (const [list, sets] of [["committee", config.tdx.committee], ["clients", config.tdx.clients]] as const) {
       sets.forEach((set, j) => {
+        // RTMR0 differs per GCP machine type: a set for "any" type would pin one type's RTMR0 on all.
+        if (set.platform === "gcp-tdx" && set.machineTypes.length === 0) {
+          issues.push({ path: at(`tdx.${list}[${j}].machineTypes`), expected: "the C3 machine types the set holds for (gcp-tdx: RTMR0 differs per machine type)", found: [] });
+        }
         for (const reg of ["mrtd", ...IMAGE_REGISTERS[set.platform]]) {
           if (!set.registers[reg]?.enforce) {
             issues.push({ path: at(`tdx.${list}[${j}].registers.${reg}`), expected: `an enforced ${reg} (production: it binds ${reg === "mrtd" ? "the firmware" : "the image"} on ${set.platform})`, found: set.registers[reg] ? set.registers[reg] : undefined });

@@ -129,12 +129,20 @@ export function measurementChanges(before: Publication, after: Publication): str
     for (const set of after.referenceValues[list]) {
       const was = sets.get(set.name);
       if (!was) changes.push(`reference set ${list}/${set.name} is new`);
-      else if (key(was) !== key(set)) changes.push(`reference set ${list}/${set.name} changed`);
+      else if (key(was) !== key(set)) {
+        const regs = [...new Set([...Object.keys(was.registers), ...Object.keys(set.registers)])].filter((r) => key(was.registers[r] ?? null) !== key(set.registers[r] ?? null));
+        const other = key({ ...was, registers: {} }) !== key({ ...set, registers: {} }) ? ["platform or machine types"] : [];
+        changes.push(`reference set ${list}/${set.name} changed: ${[...regs, ...other].join(", ")}`);
+      }
     }
     for (const name of sets.keys()) if (!after.referenceValues[list].some((s) => s.name === name)) changes.push(`reference set ${list}/${name} removed`);
   }
   if (key(before.images) !== key(after.images)) changes.push("server images changed");
-  if (!changes.length && key(before) !== key(after)) changes.push("fault domains, posture or universe changed");
+  if (before.epoch !== after.epoch) changes.push(`epoch ${before.epoch} -> ${after.epoch}`);
+  if (!changes.length && key(before) !== key(after)) {
+    const fields = (Object.keys(after) as (keyof Publication)[]).filter((k) => key(before[k] ?? null) !== key(after[k] ?? null));
+    changes.push(`${fields.join(", ")} changed`);
+  }
   return changes;
 }
 
@@ -239,6 +247,9 @@ export function verifyPublication(jsonText: string | Uint8Array, signatureBase64
     value = JSON.parse(text);
   } catch {
     return { ok: false, reason: "not a zipnet publication: the file is not JSON" };
+  }
+  if (value && typeof value === "object" && (value as Record<string, unknown>).schema === "zipnet-publication/v1") {
+    return { ok: false, input: true, reason: `a ${"zipnet-publication/v1"} publication: this version reads ${PUBLICATION_SCHEMA} (reference sets per platform); render it again with plan --report and sign it` };
   }
   if (!value || typeof value !== "object" || (value as Record<string, unknown>).schema !== PUBLICATION_SCHEMA) {
     return { ok: false, reason: publicationShapeProblem(value) ?? "not a zipnet publication" };

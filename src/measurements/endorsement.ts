@@ -34,8 +34,15 @@ export interface Endorsement {
   signer: string;
 }
 
-/** Why an endorsement cannot be trusted (or read); the message says which check failed. */
-export class EndorsementError extends Error {}
+/** Why an endorsement cannot be trusted, or (`input`) is not an endorsement at all; the message says which. */
+export class EndorsementError extends Error {
+  constructor(
+    message: string,
+    readonly input = false,
+  ) {
+    super(message);
+  }
+}
 
 type Fields = Map<number, (Uint8Array | number | boolean)[]>;
 
@@ -58,14 +65,14 @@ function fieldsOf(bytes: Uint8Array, what: string): Fields {
       fields.set(n, [...(fields.get(n) ?? []), value]);
     }
   } catch (err) {
-    throw new EndorsementError(`${what}: expected a protobuf message, found bytes that do not parse (${(err as Error).message})`);
+    throw new EndorsementError(`${what}: expected a protobuf message, found bytes that do not parse as one`, true);
   }
   return fields;
 }
 
 function bytesField(f: Fields, n: number, what: string): Uint8Array {
   const v = f.get(n)?.[0];
-  if (!(v instanceof Uint8Array)) throw new EndorsementError(`${what}: expected field ${n} (bytes), found none`);
+  if (!(v instanceof Uint8Array)) throw new EndorsementError(`${what}: expected field ${n} (bytes), found none`, true);
   return v;
 }
 
@@ -83,7 +90,7 @@ function parse(file: Uint8Array): { golden: Uint8Array; signature: Uint8Array; c
   const measurements = (tdx.get(2) ?? []).map((m, i) => {
     const mf = fieldsOf(m as Uint8Array, `VMTdx.measurements[${i}]`);
     const mrtd = bytesField(mf, 3, `VMTdx.measurements[${i}].mrtd`);
-    if (mrtd.length !== 48) throw new EndorsementError(`VMTdx.measurements[${i}].mrtd: expected 48 bytes, found ${mrtd.length}`);
+    if (mrtd.length !== 48) throw new EndorsementError(`VMTdx.measurements[${i}].mrtd: expected 48 bytes, found ${mrtd.length}`, true);
     return { ramGib: Number(mf.get(1)?.[0] ?? 0), earlyAccept: Number(mf.get(2)?.[0] ?? 0) === 1, mrtd: hex(mrtd) };
   });
   return {
@@ -104,14 +111,14 @@ export function verifyEndorsement(file: Uint8Array, rootCert: Uint8Array | strin
   try {
     root = new X509Certificate(typeof rootCert === "string" ? rootCert : Buffer.from(rootCert));
   } catch {
-    throw new EndorsementError("root: expected an X.509 certificate (PEM or DER), found something else");
+    throw new EndorsementError("root: expected an X.509 certificate (PEM or DER), found something else", true);
   }
   const { golden, signature, cert, endorsement } = parse(file);
   let signer: X509Certificate;
   try {
     signer = new X509Certificate(Buffer.from(cert));
   } catch {
-    throw new EndorsementError("VMGoldenMeasurement.cert: expected a DER certificate, found something else");
+    throw new EndorsementError("VMGoldenMeasurement.cert: expected a DER certificate, found something else", true);
   }
   if (!signer.checkIssued(root) || !signer.verify(root.publicKey)) {
     throw new EndorsementError(`signing certificate "${signer.subject.replace(/\n/g, ", ")}": expected one issued and signed by the pinned root "${root.subject.replace(/\n/g, ", ")}", found another issuer or a bad signature`);

@@ -95,9 +95,13 @@ function documentOf(input: ReportInput): Document {
       // An item the audit did not report on was not judged: never shown as passing.
       const status = entry?.status ?? "unjudged";
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-      const refs = findings.filter((f) => f.violation.checklist === item.id).map((f) => f.ref);
-      const shown = refs.length > 6 ? [...refs.slice(0, 6), `+${refs.length - 6}`] : refs;
-      return { n: ++n, id: item.id, title: item.title, status, evidence: `${entry?.summary ?? "not in the audit"}${refs.length ? ` (${shown.join(", ")})` : ""}` };
+      // Only listed findings are cited by number; the rest are counted (the audit's JSON has them).
+      const mine = findings.filter((f) => f.violation.checklist === item.id);
+      const cited = mine.filter((f) => listed.includes(f)).map((f) => f.ref);
+      const shown = cited.length > 6 ? [...cited.slice(0, 6), `+${cited.length - 6}`] : cited;
+      const unlistedHere = mine.length - cited.length;
+      const refs = [...shown, ...(unlistedHere ? [`${unlistedHere} not listed`] : [])];
+      return { n: ++n, id: item.id, title: item.title, status, evidence: `${entry?.summary ?? "not in the audit"}${refs.length ? ` (${refs.join(", ")})` : ""}` };
     }),
   }));
   const counts = (Object.keys(STATUS_LABEL) as ChecklistStatus[])
@@ -130,7 +134,7 @@ export function renderMarkdown(input: ReportInput): string {
     out.push("");
   }
   out.push("## Measurements: what the hardware binds", "", "| node | platform, machine type | reference sets | binds | does not bind |", "|---|---|---|---|---|");
-  for (const m of input.measurements) out.push(`| ${m.node} | ${m.platform} ${m.machineType} | ${mdCell(m.sets.join(", ") || "none")} | ${mdCell(m.binds.join("; ") || "nothing")} | ${mdCell(m.unbound.join("; ") || "nothing of the image")} |`);
+  for (const m of input.measurements) out.push(`| ${m.node} | ${m.platform} ${m.machineType} | ${mdCell(m.sets.join(", ") || "none")} | ${mdCell(m.binds.join("; ") || "nothing")} | ${mdCell(m.unbound.join("; ") || "no image register left unenforced")} |`);
   out.push("");
   out.push("## Findings", "");
   if (!doc.findings.length) out.push("None.");
@@ -212,7 +216,7 @@ ${section.rows
 ${sections}
 <h2>Measurements: what the hardware binds</h2>
 <table class="measurements"><thead><tr><th>node</th><th>platform, machine type</th><th>reference sets</th><th>binds</th><th>does not bind</th></tr></thead>
-<tbody>${input.measurements.map((m) => `<tr><td>${esc(m.node)}</td><td>${esc(`${m.platform} ${m.machineType}`)}</td><td>${esc(m.sets.join(", ") || "none")}</td><td>${esc(m.binds.join("; ") || "nothing")}</td><td>${esc(m.unbound.join("; ") || "nothing of the image")}</td></tr>`).join("\n")}</tbody></table>
+<tbody>${input.measurements.map((m) => `<tr><td>${esc(m.node)}</td><td>${esc(`${m.platform} ${m.machineType}`)}</td><td>${esc(m.sets.join(", ") || "none")}</td><td>${esc(m.binds.join("; ") || "nothing")}</td><td>${esc(m.unbound.join("; ") || "no image register left unenforced")}</td></tr>`).join("\n")}</tbody></table>
 <h2>Findings</h2>
 ${findings}
 <div class="signoff">

@@ -3,7 +3,7 @@
  * any tampering with the file, the signature or the key. Verification is over the exact file
  * bytes: re-serialising the same content with other whitespace or key order FAILS, by design.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -190,6 +190,18 @@ describe("verifyPublication", () => {
     }
   });
 
+  it("a v1 publication is an input error (exit 2): an older format, not a forgery", () => {
+    const v1 = `${JSON.stringify({ schema: "zipnet-publication/v1", instance: "acme.mainnet" })}\n`;
+    expect(verifyPublication(v1, sign(v1, key.privateKey), key.publicPem)).toEqual({ ok: false, input: true, reason: expect.stringMatching(/^a zipnet-publication\/v1 publication: this version reads zipnet-publication\/v2/) });
+  });
+
+  it("names the registers of a reference set that changed, and an epoch-only change", () => {
+    const moved = config("acme.mainnet", (raw) => (raw.tdx.committee[0].registers.rtmr1.value = "cd".repeat(48)));
+    expect(measurementChanges(pub, publicationOf(moved))).toEqual(["reference set committee/server-v1.4.0-c3-standard-4 changed: rtmr1"]);
+    const epoch = config("acme.mainnet", (raw) => (raw.tdx.epoch = 5));
+    expect(measurementChanges(pub, publicationOf(epoch))).toEqual(["epoch 1 -> 5"]);
+  });
+
   it("refuses a validly signed file that is not a well-formed publication", () => {
     const bad = `${JSON.stringify({ ...pub, referenceValues: { committee: [{ ...pub.referenceValues.committee[0], registers: { mrtd: { value: "abc", enforce: true } } }], clients: [] } })}\n`;
     expect(verifyPublication(bad, sign(bad, key.privateKey), key.publicPem)).toEqual({ ok: false, reason: expect.stringMatching(/referenceValues\.committee\[0\]: registers\.mrtd must be/) });
@@ -200,23 +212,32 @@ describe("verifyPublication", () => {
 
 describe("plan says when the publication must be re-signed", () => {
   it("the committed publication holds for the example; c3-standard-4 -> c3-standard-8 on c1 moves it; the epoch must rise", () => {
-    expect(publicationNotice(mainnet, path.join(PROJECT_ROOT, "stacks"))).toEqual([`publication: ${path.join(PROJECT_ROOT, "stacks", "acme.mainnet.publication.json")} holds (epoch 1)`]);
+    const rel = path.relative(process.cwd(), path.join(PROJECT_ROOT, "stacks", "acme.mainnet.publication.json"));
+    expect(publicationNotice(mainnet, path.join(PROJECT_ROOT, "stacks"))).toEqual({ lines: [`publication: ${rel} matches the config and is signed by publication.publicKey (epoch 1)`] });
     const resized = config("acme.mainnet", (raw) => (raw.committee[0].size = "c3-standard-8"));
-    expect(publicationNotice(resized, path.join(PROJECT_ROOT, "stacks"))).toEqual([
-      "publication: MUST BE RE-SIGNED (raise tdx.epoch above 1): what publishers verify moved:",
-      "  committee server c1: gcp-tdx c3-standard-4 [server-v1.4.0-c3-standard-4] -> gcp-tdx c3-standard-8 [server-v1.4.0-c3-standard-8]",
-    ]);
+    expect(publicationNotice(resized, path.join(PROJECT_ROOT, "stacks"))).toEqual({
+      lines: [
+        "publication: MUST BE RE-SIGNED (raise tdx.epoch above 1): what publishers verify moved:",
+        "  committee server c1: gcp-tdx c3-standard-4 [server-v1.4.0-c3-standard-4] -> gcp-tdx c3-standard-8 [server-v1.4.0-c3-standard-8]",
+      ],
+      blocker: "the committed publication must be re-signed",
+    });
     const bumped = config("acme.mainnet", (raw) => {
       raw.committee[0].size = "c3-standard-8";
       raw.tdx.epoch = 2;
     });
-    expect(publicationNotice(bumped, path.join(PROJECT_ROOT, "stacks"))[0]).toBe("publication: MUST BE RE-SIGNED (epoch 1 -> 2): what publishers verify moved:");
+    expect(publicationNotice(bumped, path.join(PROJECT_ROOT, "stacks")).lines[0]).toBe("publication: MUST BE RE-SIGNED (epoch 1 -> 2): what publishers verify moved:");
     const newImage = config("acme.mainnet", (raw) => (raw.images.gcp = "projects/acme-zipnet-images/global/images/zipnet-server-tdx-v1-4-1"));
-    expect(publicationNotice(newImage, path.join(PROJECT_ROOT, "stacks"))).toContain("  server images changed");
+    expect(publicationNotice(newImage, path.join(PROJECT_ROOT, "stacks")).lines).toContain("  server images changed");
   });
 
-  it("says so when no publication is committed beside the stack", () => {
+  it("in production, no committed publication, no signature, or a signature by another key blocks the plan; devtest only says so", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "pub-"));
-    expect(publicationNotice(mainnet, dir)).toEqual([`publication: none committed at ${path.join(dir, "acme.mainnet.publication.json")}: render it with --report, sign it, commit it beside the stack`]);
+    expect(publicationNotice(mainnet, dir).blocker).toBe("no committed publication");
+    expect(publicationNotice(config("acme.preview"), dir).blocker).toBeUndefined();
+    writeFileSync(path.join(dir, "acme.mainnet.publication.json"), renderPublication(publicationOf(mainnet)));
+    expect(publicationNotice(mainnet, dir).blocker).toBe("the committed publication is unsigned");
+    writeFileSync(path.join(dir, "acme.mainnet.publication.json.sig"), sign(renderPublication(publicationOf(mainnet)), other.privateKey));
+    expect(publicationNotice(mainnet, dir)).toEqual({ lines: [expect.stringMatching(/: bad signature/)], blocker: "the committed publication does not verify with publication.publicKey" });
   });
 });

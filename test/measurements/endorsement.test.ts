@@ -136,6 +136,11 @@ describe.skipIf(suite.skip)(suite.title, () => {
     const bad = await run(["check-endorsement", path.join(dir, "t.binarypb"), "--root", path.join(dir, "root.crt")]);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/^NOT VERIFIED: .*t\.binarypb: signature: expected RSASSA-PSS/);
+    writeFileSync(path.join(dir, "junk.binarypb"), Buffer.from([0x0f, 0xff, 0x00, 0x13]));
+    const junk = await run(["check-endorsement", path.join(dir, "junk.binarypb"), "--root", path.join(dir, "root.crt")]);
+    expect([junk.code, junk.err]).toEqual([2, expect.stringMatching(/junk\.binarypb: VMLaunchEndorsement: expected a protobuf message, found bytes that do not parse as one/)]);
+    writeFileSync(path.join(dir, "empty.binarypb"), "");
+    expect((await run(["check-endorsement", path.join(dir, "empty.binarypb"), "--root", path.join(dir, "root.crt")])).code).toBe(2);
     const noRoot = await run(["check-endorsement", path.join(dir, "e.binarypb"), "--root", path.join(dir, "missing.crt")]);
     expect([noRoot.code, noRoot.err]).toEqual([2, expect.stringMatching(/missing\.crt: expected Google's root certificate .*found no such file/)]);
     const badType = await run(["check-endorsement", path.join(dir, "e.binarypb"), "--root", path.join(dir, "root.crt"), "--machine-type", "n2-standard-4"]);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { addResource, byName, caught, loadPlan, record, remove, AZURE_MAINNET } from "./harness";
 
@@ -48,8 +49,13 @@ describe("audit.peer-registry", () => {
     expect(await caught(plan, "audit.peer-registry")).toEqual([]);
     record(plan).registry.publicKey = "c2hvcnQ=";
     expect((await caught(plan, "audit.peer-registry")).map((d) => d.message)).toEqual([
-      'acme.mainnet: registry.publicKey: expected a base64 Ed25519 public key (32 bytes), found "c2hvcnQ="',
+      'acme.mainnet: registry.publicKey: expected an Ed25519 public key (SPKI PEM, or base64 of the 32 raw bytes), found "c2hvcnQ="',
     ]);
+    // The SPKI PEM the operator guide's openssl commands make is accepted; an RSA one is not.
+    record(plan).registry.publicKey = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" });
+    expect(await caught(plan, "audit.peer-registry")).toEqual([]);
+    record(plan).registry.publicKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" });
+    expect(await caught(plan, "audit.peer-registry")).toHaveLength(1);
     delete record(plan).registry;
     expect(await caught(plan, "audit.peer-registry")).toHaveLength(1);
     expect(await caught(await loadPlan("acme.preview"), "audit.peer-registry", "advisory")).toEqual([]);

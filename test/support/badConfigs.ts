@@ -45,6 +45,7 @@ export const BAD: BadCase[] = [
   { why: "a register the platform has not", stack: MAINNET, mutate: (r) => (r.tdx.committee[0].registers.pcr4 = { value: "ab".repeat(32), enforce: true }), path: ".tdx.committee[0].registers.pcr4", says: /a register of gcp-tdx/ },
   { why: "a reference set without an MR_TD", stack: MAINNET, mutate: (r) => delete r.tdx.clients[0].registers.mrtd, path: ".tdx.clients[0].registers.mrtd", says: /the set's MR_TD/ },
   { why: "an image register not enforced in production", stack: MAINNET, mutate: (r) => (r.tdx.committee[0].registers.rtmr1.enforce = false), path: ".tdx.committee[0].registers.rtmr1", says: /an enforced rtmr1 \(production: it binds the image on gcp-tdx\)/ },
+  { why: "a gcp-tdx set for any machine type (RTMR0 differs per type)", stack: MAINNET, mutate: (r) => (r.tdx.committee[0].machineTypes = []), path: ".tdx.committee[0].machineTypes", says: /RTMR0 differs per machine type/ },
   { why: "two reference sets of one name", stack: MAINNET, mutate: (r) => (r.tdx.committee[1].name = r.tdx.committee[0].name), path: ".tdx.committee[1].name", says: /unique in tdx\.committee \(tdx\.committee\[0\] has it\)/ },
   { why: "an unknown platform", stack: MAINNET, mutate: (r) => (r.tdx.clients[0].platform = "sgx"), path: ".tdx.clients[0].platform", says: /gcp-tdx, azure-tdx, qemu-tdx.*found "sgx"/ },
   { why: "the retired tdx.committeeMrtds list", stack: MAINNET, mutate: (r) => (r.tdx.committeeMrtds = []), path: ".tdx", says: /unknown: committeeMrtds/ },

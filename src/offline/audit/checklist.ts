@@ -170,6 +170,14 @@ function perInstance(f: SummaryFacts, of: (inst: AuditedInstance) => string | un
   return lines.map(([inst, l]) => `${inst.name}: ${l}`).join("; ");
 }
 
+/** An attestation as one line: `"statement" (by, date[, link])`. */
+function statementOf(id: string, inst: AuditedInstance): string | undefined {
+  const a = isObject(inst.record?.attestations) ? inst.record.attestations[id] : undefined;
+  if (!isObject(a)) return undefined;
+  const link = typeof a.link === "string" && a.link ? `, ${a.link}` : "";
+  return `"${String(a.statement ?? "")}" (${String(a.by ?? "?")}, ${String(a.date ?? "?")}${link})`;
+}
+
 /** The one line that says why an item has its status; the evidence list holds the details. */
 function summaryOf(status: ChecklistStatus, f: SummaryFacts): string {
   const { item } = f;
@@ -186,19 +194,17 @@ function summaryOf(status: ChecklistStatus, f: SummaryFacts): string {
       if (!f.checks) return "no check for this item in the policy pack";
       return `${f.unjudged.length} check${f.unjudged.length === 1 ? "" : "s"} could not read what they need (a value unknown in preview, or encrypted)`;
     case "attested":
-      return perInstance(f, (inst) => {
-        const a = isObject(inst.record?.attestations) ? inst.record.attestations[item.id] : undefined;
-        const link = isObject(a) && typeof a.link === "string" && a.link ? `, ${a.link}` : "";
-        return isObject(a) ? `"${String(a.statement ?? "")}" (${String(a.by ?? "?")}, ${String(a.date ?? "?")}${link})` : undefined;
-      });
+      return perInstance(f, (inst) => statementOf(item.id, inst));
     case "acknowledged":
       return "acknowledged in the posture record (acknowledgedRisks)";
     case "pass": {
       const advice = f.advisory.length ? `; ${findings(f.advisory.length, "advisory")}` : "";
+      // An item checked by policies may also carry the operator's statement (a review cadence, the alerts): show it.
+      const stated = perInstance(f, (inst) => statementOf(item.id, inst));
       const said = perInstance(f, (inst) => recordEvidence(item.id, inst));
       if (item.id === "identity.instance-unique" || item.id === "scope.per-instance") return `checked against ${f.instances.length - 1} other instance(s) given to the audit${advice}`;
       if (item.id === "committee.disk-wipe") return `nothing retained on delete (${f.retainChecked} node VM, disk and key resources)${advice}`;
-      if (said) return `${said}${advice}`;
+      if (said || stated) return `${[said, stated].filter(Boolean).join("; ")}${advice}`;
       return `${f.checks} check${f.checks === 1 ? "" : "s"} found nothing wrong in ${f.analyzed} resources${advice}`;
     }
   }

@@ -1,0 +1,1 @@
+IXmsPdxLSyLTUUJiv+ukjfpg58lzyDfID5MPzOwRo1vguyqhoKvAcqZrxJa09ZsoO3bzcndaQBYDxsrdIDDSDw==

@@ -1,0 +1,1 @@
+xDahhm+URtxpYUf0u6uTwkuuvaJtKrK/6dXAx2awwcQIRft28y91kdGfnWoYRQKr60rpHPDzb5TKu+2lD1DqDw==
