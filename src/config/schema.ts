@@ -44,10 +44,11 @@ const referenceSet = z
     const allowed = PLATFORM_REGISTERS[set.platform];
     for (const [name, reg] of Object.entries(set.registers)) {
       const size = allowed[name];
-      if (size === undefined) ctx.addIssue({ code: "custom", path: ["registers", name], message: `expected a register of ${set.platform} (${Object.keys(allowed).slice(0, 6).join(", ")}...)` });
-      else if (reg.value.length !== size * 2) ctx.addIssue({ code: "custom", path: ["registers", name, "value"], message: `expected ${size * 2} hex characters (${size} bytes) for ${name} on ${set.platform}` });
+      // `input` is what the message shows as found: the register's name or value, not the whole set.
+      if (size === undefined) ctx.addIssue({ code: "custom", path: ["registers", name], input: name, message: `expected a register of ${set.platform} (${Object.keys(allowed).slice(0, 6).join(", ")}...)` });
+      else if (reg.value.length !== size * 2) ctx.addIssue({ code: "custom", path: ["registers", name, "value"], input: reg.value, message: `expected ${size * 2} hex characters (${size} bytes) for ${name} on ${set.platform}` });
     }
-    if (!set.registers.mrtd) ctx.addIssue({ code: "custom", path: ["registers", "mrtd"], message: "expected the set's MR_TD" });
+    if (!set.registers.mrtd) ctx.addIssue({ code: "custom", path: ["registers", "mrtd"], input: undefined, message: "expected the set's MR_TD" });
   });
 
 /**
