@@ -399,6 +399,11 @@ function moreRows(): Row[] {
       const text = `${JSON.stringify({ schema: "zipnet-publication/v1", instance: "acme.preview" })}\n`;
       return ["verify-publication", write(d, "p.json", text), write(d, "p.json.sig", cryptoSign(null, Buffer.from(text), k.privateKey).toString("base64")), write(d, "k.pub", k.publicKey.export({ type: "spki", format: "pem" }) as string)];
     }, /a zipnet-publication\/v1 publication: this version reads zipnet-publication\/v2/),
+    row("plan: --stack given a path", () => ["plan", "--stack", "../stacks/Pulumi.acme.preview"], /--stack: expected a stack name like acme\.mainnet \(a path goes to --config-file\), found "\.\.\/stacks\/Pulumi\.acme\.preview"/),
+    row("plan: a --policy-pack that is not a pack, said before the plan runs", (d) => ["plan", "--stack", "acme.preview", "--policy-pack", d], /--policy-pack .*: expected a policy pack folder \(with PulumiPolicy\.yaml\), found a folder without one/),
+    row("audit: a --policy-pack that does not exist", (d) => ["audit", "--state", state, "--policy-pack", path.join(d, "nope")], /--policy-pack .*nope: expected a policy pack folder, found no such folder/),
+    row("audit: one state file given twice", () => ["audit", "--state", state, "--state", state], /--state .*: expected each state once, found the same file as --state/),
+    row("plan: a list where a list is not expected says what it expected once", previewWith((t) => t.replace("    acknowledgedRisks:\n      - devtest.host-trusted\n", '    acknowledgedRisks: "devtest.host-trusted"\n')), /instance\.acknowledgedRisks: expected an array, found "devtest\.host-trusted"/),
     // States.
     row("audit: no --state", () => ["audit"], /audit needs at least one --state FILE/),
     row("audit: a state that does not exist", (d) => ["audit", "--state", path.join(d, "none.json")], /none\.json: expected a state file .*found no such file/),
@@ -472,10 +477,16 @@ describe("the CLI refuses bad input and unsafe outputs: exit 2, a clear message,
   }, 120_000);
 
   it("a pipe gets the whole output (well over a pipe's 64 KiB), verdict included", () => {
-    // Twelve copies of one devtest instance: every pair shares a name, fault domains and a mount (advisory).
-    const states = Array.from({ length: 12 }, () => `--state "${state}"`).join(" ");
+    // Twelve copies of one devtest instance (twelve files: one file twice is refused): every pair
+    // shares a name, fault domains and a mount (advisory).
+    const copies = Array.from({ length: 12 }, (_, i) => {
+      const f = path.join(tmp, `copy-${i}.json`);
+      copyFileSync(state, f);
+      return f;
+    });
+    const states = copies.map((f) => `--state "${f}"`).join(" ");
     const r = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" audit ${states} | (sleep 2; cat)`], { cwd: tmp, encoding: "utf8", timeout: 120_000 });
-    const direct = spawnSync(process.execPath, [BIN, "audit", ...Array.from({ length: 12 }, () => ["--state", state]).flat()], { cwd: tmp, encoding: "utf8", timeout: 120_000 });
+    const direct = spawnSync(process.execPath, [BIN, "audit", ...copies.flatMap((f) => ["--state", f])], { cwd: tmp, encoding: "utf8", timeout: 120_000 });
     expect(direct.status).toBe(0); // devtest instances: the shared facts are advisory
     expect(r.stdout.length).toBeGreaterThan(65_536);
     expect(r.stdout).toBe(direct.stdout);

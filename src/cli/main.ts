@@ -32,7 +32,8 @@ import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
 import type { StateFile } from "../offline/stateFile";
 import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, publicationNotice, recordMeasurements, reportInput, PLAN_RECORD_FILES, REPORT_FILES, type RecordFacts } from "./deployRecord";
-import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, checkReportFolder, folderName } from "./outputs";
+import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, checkReportFolder, folderName, identity } from "./outputs";
+import { isValidInstanceName } from "../../policies/contract/patterns";
 import { AuditInputError, DEFAULT_PACK_DIR, auditedInstance, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { PlanError, planStack, summarize } from "../offline/plan";
 import { formatDeployChecks } from "../deployChecks";
@@ -69,6 +70,9 @@ async function plan(opts: PlanOptions): Promise<number> {
   if (!opts.stack === !opts.configFile) throw new UsageError("plan needs exactly one of --stack NAME or --config-file PATH");
   if (!opts.audit && (opts.auditJson || opts.report)) throw new UsageError("--audit-json and --report need the audit: drop --no-audit");
   if (opts.publicationKey && !opts.report) throw new UsageError("--publication-key signs the publication --report writes: add --report DIR");
+  // A stack name names a file under stacks/: never a path (that is what --config-file is for).
+  if (opts.stack !== undefined && !isValidInstanceName(opts.stack)) throw new UsageError(`--stack: expected a stack name like acme.mainnet (a path goes to --config-file), found ${JSON.stringify(opts.stack)}`);
+  checkPolicyPackDir(opts.policyPack);
   const file = opts.configFile ? path.resolve(opts.configFile) : stackFilePath(opts.stack!);
   const stack = opts.stack ?? stackNameOf(file);
   // Outputs checked before any work: never an input, never each other, writable.
@@ -213,6 +217,13 @@ function readState(file: string) {
 async function audit(opts: AuditOptions): Promise<number> {
   if (!opts.state.length) throw new UsageError("audit needs at least one --state FILE (a `pulumi stack export` or `plan --json` file)");
   const stateFiles = opts.state.map((file) => ({ option: "--state", file }));
+  const seen = new Map<string, string>();
+  for (const file of opts.state) {
+    const id = identity(file);
+    if (seen.has(id)) throw new UsageError(`--state ${file}: expected each state once, found the same file as --state ${seen.get(id)} (one instance audited against itself would look like two sharing everything)`);
+    seen.set(id, file);
+  }
+  checkPolicyPackDir(opts.policyPack);
   checkOutputFile("--json", opts.json, stateFiles);
   checkOutputDir("--report", opts.report, stateFiles);
   const inputs = opts.state.map(readState);
@@ -224,6 +235,23 @@ async function audit(opts: AuditOptions): Promise<number> {
   if (opts.report) await addAuditReports(pending, reports, opts.policyPack);
   commit(pending, { [opts.json ?? ""]: "audit" }, "posture reports");
   return auditExit(result);
+}
+
+/** A --policy-pack must be a pack folder (PulumiPolicy.yaml): said before any work, not after the plan. */
+function checkPolicyPackDir(dir: string | undefined): void {
+  if (dir === undefined) return;
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(`--policy-pack ${dir}: expected a policy pack folder, found no such folder`);
+  }
+  if (!isDir) throw new UsageError(`--policy-pack ${dir}: expected a policy pack folder, found a file`);
+  try {
+    statSync(path.join(dir, "PulumiPolicy.yaml"));
+  } catch {
+    throw new UsageError(`--policy-pack ${dir}: expected a policy pack folder (with PulumiPolicy.yaml), found a folder without one`);
+  }
 }
 
 function readText(file: string, what: string): string {

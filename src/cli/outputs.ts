@@ -34,7 +34,7 @@ function kindOf(p: string): "missing" | "file" | "directory" | "special" | "loop
 }
 
 /** The same file or place, whether or not it exists yet: symlinks (of the file or its folder) resolved. */
-function identity(p: string): string {
+export function identity(p: string): string {
   const abs = path.resolve(p);
   try {
     return realpathSync(abs);

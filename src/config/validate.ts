@@ -287,6 +287,9 @@ export function validateInstanceConfig(raw: unknown): ValidationResult {
             ? `only known keys (unknown: ${issue.keys.join(", ")})`
             : issue.code === "invalid_type" && found === undefined
               ? `a value (${issue.expected} is required)`
+              : issue.code === "invalid_type" && /^Invalid input: expected \S+, received \S+$/.test(issue.message)
+                ? // zod's own "expected X, received Y": the found part already says what was received.
+                  `${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`
               : issue.code === "too_small" && issue.origin === "string" && issue.message.startsWith("Too small")
                 ? `a string of at least ${String(issue.minimum)} character(s)`
                 : issue.code === "too_big" && issue.origin === "string" && issue.message.startsWith("Too big")
