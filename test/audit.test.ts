@@ -357,7 +357,7 @@ describe("CLI exit codes", () => {
       [["audit", "--state", path.join(tmp, "missing.json")], /missing\.json: expected a state file .*found no such file/],
       [["audit", "--state", notJson], /not\.json: expected JSON, found text that is not/],
       [["audit", "--state", wrongShape], /expected a `pulumi stack export` or `plan --json` file with deployment\.resources/],
-      [["audit", "--state", writeState("ok.json", preview.state), "--policy-pack", path.join(tmp, "no-pack")], /is not a policy pack: no package\.json/],
+      [["audit", "--state", writeState("ok.json", preview.state), "--policy-pack", path.join(tmp, "no-pack")], /--policy-pack .*no-pack: expected a policy pack folder/],
       [["audit", "--bogus"], /unknown option/],
       [["plan", "--stack", "acme.preview", "--no-audit", "--audit-json", "x.json"], /--audit-json and --report need the audit/],
     ];
