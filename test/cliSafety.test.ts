@@ -404,6 +404,7 @@ function moreRows(): Row[] {
     row("audit: a --policy-pack that does not exist", (d) => ["audit", "--state", state, "--policy-pack", path.join(d, "nope")], /--policy-pack .*nope: expected a policy pack folder, found no such folder/),
     row("audit: one state file given twice", () => ["audit", "--state", state, "--state", state], /--state .*: expected each state once, found the same file as --state/),
     row("plan: a list where a list is not expected says what it expected once", previewWith((t) => t.replace("    acknowledgedRisks:\n      - devtest.host-trusted\n", '    acknowledgedRisks: "devtest.host-trusted"\n')), /instance\.acknowledgedRisks: expected an array, found "devtest\.host-trusted"/),
+    row("plan: an alias to an undefined anchor is named, not read as null", previewWith((t) => t.replace(/    images:\n(      .*\n)+/, "    images: *nope\n")), /instance\.images: expected an alias to an anchor defined before it \(&nope\), found \*nope, with no such anchor/),
     // States.
     row("audit: no --state", () => ["audit"], /audit needs at least one --state FILE/),
     row("audit: a state that does not exist", (d) => ["audit", "--state", path.join(d, "none.json")], /none\.json: expected a state file .*found no such file/),

@@ -100,6 +100,21 @@ describe("stack files read as the Pulumi CLI reads them (PULUMI_CONFIG)", () => 
     expect(cli.secretKeys).toEqual([]);
   });
 
+  it("aliases read as their anchors' values (as yaml.v3 reads them); an undefined or self-containing one is named, never null", () => {
+    const cli = readCliConfig(write("config:\n  a: &x {k: [1, 2]}\n  b: *x\n"));
+    expect(cli.config["zipnet-infra:config:b"]).toBe('{"k":[1,2]}');
+    const issuesOf = (text: string) => {
+      try {
+        readCliConfig(write(text));
+        return [];
+      } catch (err) {
+        return (err as ConfigError).issues.map(formatIssue);
+      }
+    };
+    expect(issuesOf("config:\n  a: *nope\n")).toEqual(["zipnet-infra:a: expected an alias to an anchor defined before it (&nope), found *nope, with no such anchor"]);
+    expect(issuesOf("config:\n  a: &s [1, *s]\n")).toEqual(["zipnet-infra:a[1]: expected an alias that does not contain itself, found *s inside its own anchor"]);
+  });
+
   it("unquoted dates as Go prints a time (yaml.v3), which the config schema reads back as the day", () => {
     const cli = readCliConfig(write("config:\n  d: 2026-10-01\n  q: \"2026-10-01\"\n  t: 2026-10-01T10:20:30Z\n  o: {d: 2026-1-2, f: 1e400, y: yes}\n"));
     expect(cli.config["zipnet-infra:config:d"]).toBe("2026-10-01 00:00:00 +0000 UTC");

@@ -206,7 +206,9 @@ describe("audit --report", () => {
     for (const id of ["audit.peer-registry", "audit.broadcast-archive"]) expect(label(id), id).toBe("N/A");
     // Each finding once, numbered, and its item's row refers to it.
     const md = readFileSync(path.join(dir, "reports", "acme.preview", "posture-report.md"), "utf8");
-    const findings = [...md.matchAll(/^- \*\*(F\d+)\*\* \S+ `([^`]+)` on .+?\): (.*)$/gm)].map((m) => ({ ref: m[1], policy: m[2], message: m[3] }));
+    // "on <resource>" only when the message does not already start with the resource's name.
+    const findings = [...md.matchAll(/^- \*\*(F\d+)\*\* \S+ `([^`]+)`(?: on .+?\))?: (.*)$/gm)].map((m) => ({ ref: m[1], policy: m[2], message: m[3] }));
+    expect(md).not.toMatch(/on acme\.preview \(zipnet:index:ZipnetInstance\): acme\.preview: /);
     expect(findings.length).toBeGreaterThan(5);
     for (const f of findings) {
       expect(occurrences(md, f.message), f.ref).toBe(1);

@@ -11,7 +11,7 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { Scalar, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { CONFIG_KEY } from "./schema";
 import { InputFileError, readInputText } from "./inputFile";
 import { ConfigError, RAW, type ConfigIssue } from "./validate";
@@ -85,8 +85,24 @@ function goOffset(zone: string): string {
  * floats yaml.v3 cannot parse kept as their text (`1e400`), `.inf`/`.nan` refused as the CLI
  * refuses them (json: unsupported value).
  */
-function goValue(node: unknown, at: string, issues: ConfigIssue[]): unknown {
+function goValue(node: unknown, at: string, issues: ConfigIssue[], doc?: Document, expanding: ReadonlySet<unknown> = new Set<unknown>()): unknown {
+  // An alias is its anchor's value, as yaml.v3 reads it; an undefined anchor (or one that contains
+  // itself) is named, never read as null.
+  if (isAlias(node)) {
+    const target = doc ? node.resolve(doc) : undefined;
+    if (!target) {
+      issues.push({ path: at, expected: `an alias to an anchor defined before it (&${node.source})`, found: `${RAW}*${node.source}, with no such anchor` });
+      return null;
+    }
+    if (expanding.has(target)) {
+      issues.push({ path: at, expected: "an alias that does not contain itself", found: `${RAW}*${node.source} inside its own anchor` });
+      return null;
+    }
+    return goValue(target, at, issues, doc, expanding);
+  }
   if (isMap(node)) {
+    // The collections this value is inside: an alias to one of them would never end.
+    const inside = new Set([...expanding, node]);
     const pairs = node.items.map((p) => [String(isScalar(p.key) ? p.key.value : p.key), p.value] as const);
     if (pairs.length === 1 && pairs[0][0] === "secure") {
       issues.push({
@@ -100,11 +116,14 @@ function goValue(node: unknown, at: string, issues: ConfigIssue[]): unknown {
     for (const [k, v] of pairs) {
       // `__proto__` would set the object's prototype, not a key: the entry would vanish unseen.
       if (k === "__proto__") issues.push({ path: `${at}.${k}`, expected: "a key name other than __proto__", found: `${RAW}__proto__ (JavaScript objects cannot hold it as a key; it would be dropped)` });
-      else out[k] = goValue(v, `${at}.${k}`, issues);
+      else out[k] = goValue(v, `${at}.${k}`, issues, doc, inside);
     }
     return out;
   }
-  if (isSeq(node)) return node.items.map((v, i) => goValue(v, `${at}[${i}]`, issues));
+  if (isSeq(node)) {
+    const inside = new Set([...expanding, node]);
+    return node.items.map((v, i) => goValue(v, `${at}[${i}]`, issues, doc, inside));
+  }
   if (!isScalar(node)) return null;
   const value = node.value;
   const source = typeof node.source === "string" ? node.source : String(value);
@@ -192,7 +211,7 @@ export function readCliConfig(file: string): CliConfig {
       skipped.push(`${key} is encrypted (secure:): the offline plan leaves it out and signs nothing with it (--report ... --publication-key FILE signs the publication)`);
       continue;
     }
-    const value = goValue(pair.value, key, issues);
+    const value = goValue(pair.value, key, issues, doc);
     const i = key.indexOf(":");
     // Strings pass as they are; numbers, booleans, null, maps and lists as Go JSON text.
     const text = typeof value === "string" ? value : goJson(value);

@@ -134,6 +134,12 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
     config.tdx[list].forEach((set, j) => {
       if (seen.has(set.name)) issues.push({ path: at(`tdx.${list}[${j}].name`), expected: `a set name unique in tdx.${list} (tdx.${list}[${seen.get(set.name)}] has it)`, found: set.name });
       else seen.set(set.name, j);
+      set.machineTypes.forEach((type, k) => {
+        const where = at(`tdx.${list}[${j}].machineTypes[${k}]`);
+        if (set.machineTypes.indexOf(type) !== k) issues.push({ path: where, expected: "each machine type once", found: type });
+        else if (set.platform === "gcp-tdx" && !CONFIDENTIAL_SIZE.gcp.pattern.test(type)) issues.push({ path: where, expected: CONFIDENTIAL_SIZE.gcp.expected, found: type });
+        else if (set.platform === "azure-tdx" && !CONFIDENTIAL_SIZE.azure.pattern.test(type)) issues.push({ path: where, expected: CONFIDENTIAL_SIZE.azure.expected, found: type });
+      });
     });
   }
 

@@ -76,6 +76,12 @@ interface Document {
   counts: string;
 }
 
+/** " on name (type)" for a finding, unless its message already starts with the resource's name. */
+function onResource(v: ReportViolation): string {
+  const name = v.urn.split("::").pop() ?? "";
+  return name && v.message.startsWith(`${name}: `) ? "" : ` on ${resourceOf(v.urn)}`;
+}
+
 /** `name (type)` of a URN, as an operator recognises the resource. */
 function resourceOf(urn: string): string {
   const parts = urn.split("::");
@@ -138,7 +144,7 @@ export function renderMarkdown(input: ReportInput): string {
   out.push("");
   out.push("## Findings", "");
   if (!doc.findings.length) out.push("None.");
-  for (const { ref, violation: v } of doc.findings) out.push(`- **${ref}** ${v.level} \`${v.policy}\` on ${mdCell(resourceOf(v.urn))}: ${mdCell(clip(v.message))}`);
+  for (const { ref, violation: v } of doc.findings) out.push(`- **${ref}** ${v.level} \`${v.policy}\`${mdCell(onResource(v))}: ${mdCell(clip(v.message))}`);
   if (doc.unlisted) out.push(`- and ${doc.unlisted} more (all of them in the audit's JSON: \`--audit-json\` / \`audit --json\`)`);
   out.push("", "## Sign-off", "", SIGN_OFF, "", "| role | name | signature | date |", "|---|---|---|---|");
   for (const who of SIGNERS) out.push(`| ${who} |  |  |  |`);
@@ -174,7 +180,7 @@ ${section.rows
     )
     .join("\n");
   const findings = doc.findings.length
-    ? `<ul class="findings">${doc.findings.map(({ ref, violation: v }) => `<li><b>${ref}</b> ${esc(v.level)} <code>${esc(v.policy)}</code> on ${esc(resourceOf(v.urn))}: ${esc(clip(v.message))}</li>`).join("\n")}${doc.unlisted ? `<li>and ${doc.unlisted} more (all of them in the audit's JSON: <code>--audit-json</code> / <code>audit --json</code>)</li>` : ""}</ul>`
+    ? `<ul class="findings">${doc.findings.map(({ ref, violation: v }) => `<li><b>${ref}</b> ${esc(v.level)} <code>${esc(v.policy)}</code>${esc(onResource(v))}: ${esc(clip(v.message))}</li>`).join("\n")}${doc.unlisted ? `<li>and ${doc.unlisted} more (all of them in the audit's JSON: <code>--audit-json</code> / <code>audit --json</code>)</li>` : ""}</ul>`
     : "<p>None.</p>";
   const header = cssString(`Security posture: ${input.instance}`);
   return `<!doctype html>

@@ -46,6 +46,8 @@ export const BAD: BadCase[] = [
   { why: "a reference set without an MR_TD", stack: MAINNET, mutate: (r) => delete r.tdx.clients[0].registers.mrtd, path: ".tdx.clients[0].registers.mrtd", says: /the set's MR_TD/ },
   { why: "an image register not enforced in production", stack: MAINNET, mutate: (r) => (r.tdx.committee[0].registers.rtmr1.enforce = false), path: ".tdx.committee[0].registers.rtmr1", says: /an enforced rtmr1 \(production: it binds the image on gcp-tdx\)/ },
   { why: "a gcp-tdx set for any machine type (RTMR0 differs per type)", stack: MAINNET, mutate: (r) => (r.tdx.committee[0].machineTypes = []), path: ".tdx.committee[0].machineTypes", says: /RTMR0 differs per machine type/ },
+  { why: "a gcp-tdx set naming a machine type that has no TDX", stack: MAINNET, mutate: (r) => r.tdx.committee[0].machineTypes.push("n2-standard-4"), path: ".tdx.committee[0].machineTypes[1]", says: /c3-standard.*found "n2-standard-4"/ },
+  { why: "a machine type twice in one set", stack: MAINNET, mutate: (r) => r.tdx.committee[0].machineTypes.push("c3-standard-4"), path: ".tdx.committee[0].machineTypes[1]", says: /each machine type once/ },
   { why: "two reference sets of one name", stack: MAINNET, mutate: (r) => (r.tdx.committee[1].name = r.tdx.committee[0].name), path: ".tdx.committee[1].name", says: /unique in tdx\.committee \(tdx\.committee\[0\] has it\)/ },
   { why: "an unknown platform", stack: MAINNET, mutate: (r) => (r.tdx.clients[0].platform = "sgx"), path: ".tdx.clients[0].platform", says: /gcp-tdx, azure-tdx, qemu-tdx.*found "sgx"/ },
   { why: "the retired tdx.committeeMrtds list", stack: MAINNET, mutate: (r) => (r.tdx.committeeMrtds = []), path: ".tdx", says: /unknown: committeeMrtds/ },
