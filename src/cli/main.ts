@@ -307,8 +307,11 @@ function checkEndorsement(file: string, opts: { root: string; machineType?: stri
     return EXIT_VIOLATIONS;
   }
   const mrtds = opts.machineType ? mrtdsFor(endorsement, C3_RAM_GIB[opts.machineType]) : [...new Set(endorsement.measurements.map((m) => m.mrtd))];
+  // Entries for one memory size are for hypervisors before Oct 2024 (deprecated); ram_gib 0 holds for any size.
+  const kind = (mrtd: string) => (endorsement.measurements.some((m) => m.mrtd === mrtd && m.ramGib === 0) ? "any memory size" : "per memory size, deprecated (VMM before Oct 2024)");
   process.stdout.write(`ok: ${file} is signed by ${endorsement.signer} under the pinned root: firmware sha384 ${endorsement.firmwareDigest}, svn ${endorsement.svn}\n`);
-  process.stdout.write(`${opts.machineType ? `MR_TD for ${opts.machineType} (${C3_RAM_GIB[opts.machineType]} GiB)` : "MR_TDs"}: ${mrtds.length ? mrtds.join(", ") : "none endorsed"}\n`);
+  process.stdout.write(`${opts.machineType ? `MR_TD for ${opts.machineType} (${C3_RAM_GIB[opts.machineType]} GiB)` : "MR_TDs"}:${mrtds.length ? "" : " none endorsed"}\n`);
+  for (const m of mrtds) process.stdout.write(`  ${m}  (${kind(m)})\n`);
   return mrtds.length ? EXIT_OK : EXIT_VIOLATIONS;
 }
 

@@ -132,7 +132,7 @@ describe.skipIf(suite.skip)(suite.title, () => {
     };
     const ok = await run(["check-endorsement", path.join(dir, "e.binarypb"), "--root", path.join(dir, "root.crt"), "--machine-type", "c3-standard-4"]);
     expect([ok.code, ok.err]).toEqual([0, ""]);
-    expect(ok.out).toContain(`MR_TD for c3-standard-4 (16 GiB): ${MRTD_ANY}, ${MRTD_16G}`);
+    expect(ok.out).toContain(`MR_TD for c3-standard-4 (16 GiB):\n  ${MRTD_ANY}  (any memory size)\n  ${MRTD_16G}  (per memory size, deprecated (VMM before Oct 2024))\n`);
     const bad = await run(["check-endorsement", path.join(dir, "t.binarypb"), "--root", path.join(dir, "root.crt")]);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/^NOT VERIFIED: .*t\.binarypb: signature: expected RSASSA-PSS/);
