@@ -132,7 +132,7 @@ export const [instanceUnique, instanceUniqueDevtest] = stackPolicies({
 export const [mrtdPublished, mrtdPublishedDevtest] = resourcePolicies({
   checklistId: "identity.mrtd-published",
   description:
-    "The instance publishes its committee measurements beside its name: a production posture record holds at least one tdx.committee reference set, each with an enforced MR_TD of 96 hex characters; devtest records may hold none but not malformed ones.",
+    "The instance publishes its committee measurements beside its name: a production posture record holds at least one tdx.committee reference set, each with an enforced MR_TD of 96 hex characters and the image registers of its platform enforced (gcp-tdx, qemu-tdx: RTMR1, RTMR2); devtest records may hold none but not malformed ones.",
   levels: "split",
   types: [ZIPNET_INSTANCE_TYPE],
   check(r, ctx) {

@@ -220,7 +220,7 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
       if (!platform) {
         issues.push({ path: at(`committee[${i}].cloud`), expected: "gcp: AWS has no Intel TDX guests (production committee)", found: node.cloud });
       } else if (tdxGatedRefusal(platform)) {
-        issues.push({ path: at(`committee[${i}].cloud`), expected: `gcp: ${tdxGatedRefusal(platform)}`, found: node.cloud });
+        issues.push({ path: at(`committee[${i}].cloud`), expected: `gcp for committee server ${node.id}: ${tdxGatedRefusal(platform)}`, found: node.cloud });
       } else if (node.confidential) {
         // The node's platform and machine type must have a reference set: what the publication pins for it.
         const machineType = machineTypeOf(node, "committee");
@@ -240,6 +240,8 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
         if (set.platform === "gcp-tdx" && set.machineTypes.length === 0) {
           issues.push({ path: at(`tdx.${list}[${j}].machineTypes`), expected: "the C3 machine types the set holds for (gcp-tdx: RTMR0 differs per machine type)", found: [] });
         }
+        // A set of a platform that cannot produce mosaik tickets is recorded, never enforced (docs/measurements.md).
+        if (tdxGatedRefusal(set.platform)) return;
         for (const reg of ["mrtd", ...IMAGE_REGISTERS[set.platform]]) {
           if (!set.registers[reg]?.enforce) {
             issues.push({ path: at(`tdx.${list}[${j}].registers.${reg}`), expected: `an enforced ${reg} (production: it binds ${reg === "mrtd" ? "the firmware" : "the image"} on ${set.platform})`, found: set.registers[reg] ? set.registers[reg] : undefined });

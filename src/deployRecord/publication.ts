@@ -122,7 +122,18 @@ export function measurementChanges(before: Publication, after: Publication): str
   for (const c of after.committee) {
     const was = nodes.get(c.node);
     if (!was) changes.push(`committee server ${c.node} is new`);
-    else if (key(was) !== key(c)) changes.push(`committee server ${c.node}: ${was.platform} ${was.machineType} [${was.referenceSets.join(", ")}] -> ${c.platform} ${c.machineType} [${c.referenceSets.join(", ")}]`);
+    else if (key(was) !== key(c)) {
+      // Which expected registers move for the node: what its evidence must now match.
+      const regsOf = (pub: Publication, names: string[]) => {
+        const out: Record<string, string[]> = {};
+        for (const set of pub.referenceValues.committee.filter((s) => names.includes(s.name))) for (const [r, v] of Object.entries(set.registers)) out[r] = [...(out[r] ?? []), v.value].sort();
+        return out;
+      };
+      const a = regsOf(before, was.referenceSets);
+      const b = regsOf(after, c.referenceSets);
+      const moved = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((r) => key(a[r] ?? []) !== key(b[r] ?? [])).sort();
+      changes.push(`committee server ${c.node}: ${was.platform} ${was.machineType} [${was.referenceSets.join(", ")}] -> ${c.platform} ${c.machineType} [${c.referenceSets.join(", ")}]${moved.length ? `; expected ${moved.join(", ")} move` : ""}`);
+    }
   }
   for (const list of ["committee", "clients"] as const) {
     const sets = new Map(before.referenceValues[list].map((s) => [s.name, s]));

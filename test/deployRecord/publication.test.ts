@@ -65,7 +65,7 @@ describe("publicationOf", () => {
     expect(after.rtmr0.value).not.toBe(before.rtmr0.value);
     expect(after.mrtd.value).toBe(before.mrtd.value);
     expect(measurementChanges(pub, resized)).toEqual([
-      "committee server c1: gcp-tdx c3-standard-4 [server-v1.4.0-c3-standard-4] -> gcp-tdx c3-standard-8 [server-v1.4.0-c3-standard-8]",
+      "committee server c1: gcp-tdx c3-standard-4 [server-v1.4.0-c3-standard-4] -> gcp-tdx c3-standard-8 [server-v1.4.0-c3-standard-8]; expected rtmr0 move",
     ]);
     expect(renderPublication(resized)).not.toBe(renderPublication(pub));
     expect(measurementChanges(pub, publicationOf(config("acme.mainnet")))).toEqual([]);
@@ -218,7 +218,7 @@ describe("plan says when the publication must be re-signed", () => {
     expect(publicationNotice(resized, path.join(PROJECT_ROOT, "stacks"))).toEqual({
       lines: [
         "publication: MUST BE RE-SIGNED (raise tdx.epoch above 1): what publishers verify moved:",
-        "  committee server c1: gcp-tdx c3-standard-4 [server-v1.4.0-c3-standard-4] -> gcp-tdx c3-standard-8 [server-v1.4.0-c3-standard-8]",
+        "  committee server c1: gcp-tdx c3-standard-4 [server-v1.4.0-c3-standard-4] -> gcp-tdx c3-standard-8 [server-v1.4.0-c3-standard-8]; expected rtmr0 move",
       ],
       blocker: "the committed publication must be re-signed",
     });

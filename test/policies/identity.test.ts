@@ -87,6 +87,16 @@ describe("identity.mrtd-published", () => {
     expect(ds.map((d) => d.message)).toEqual(["acme.mainnet: tdx.committee: expected at least one committee reference set (with an enforced 96-hex MR_TD) in production, found []"]);
   });
 
+  it("requires the image registers enforced in production (gcp-tdx: rtmr1, rtmr2)", async () => {
+    const plan = await loadPlan("acme.mainnet");
+    record(plan).tdx.committee[0].registers.rtmr2.enforce = false;
+    delete record(plan).tdx.committee[1].registers.rtmr1;
+    expect((await caught(plan, "identity.mrtd-published")).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^acme\.mainnet: tdx\.committee\[0\]\.registers\.rtmr2: expected an enforced rtmr2 \(it binds the image on gcp-tdx\), found /),
+      "acme.mainnet: tdx.committee[1].registers.rtmr1: expected an enforced rtmr1 (it binds the image on gcp-tdx), found nothing",
+    ]);
+  });
+
   it("rejects a malformed MR_TD; devtest may list none", async () => {
     const plan = await loadPlan("acme.mainnet");
     record(plan).tdx.committee[1].registers.mrtd.value = "abc";

@@ -56,7 +56,7 @@ export const BAD: BadCase[] = [
     stack: MAINNET,
     mutate: (r) => Object.assign(r.committee[1], { cloud: "azure", account: "4f1c2b3a-8d7e-4c6b-9a5f-1e2d3c4b5a69", region: "westeurope" }),
     path: ".committee[1].cloud",
-    says: /expected gcp: an Azure TDX guest has no configfs-tsm tdx_guest provider .*found "azure"/,
+    says: /expected gcp for committee server c2: an Azure TDX guest has no configfs-tsm tdx_guest provider .*found "azure"/,
   },
   { why: "duplicate committee node ids", stack: MAINNET, mutate: (r) => (r.committee[1].id = "c1"), path: ".committee[1].id", says: /unique.*committee\[0\]/ },
   { why: "aggregator id reused", stack: MAINNET, mutate: (r) => (r.aggregator.id = "c2"), path: ".aggregator.id", says: /unique/ },

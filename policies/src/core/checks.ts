@@ -1,6 +1,7 @@
 /** Shared predicates of several policy areas: TDX settings, instance-name grammar, dates, MR_TDs. */
 import { AWS_VM, AZURE_VM, GCP_VM, ZIPNET_INSTANCE_TYPE, recordOf, type ResourceView } from "./resources";
 import type { ResourceContext } from "./policy";
+import { IMAGE_REGISTERS, PLATFORMS, tdxGatedRefusal, type Platform } from "../../contract/measurements";
 import { at, bool, isUnknown, lastSegment } from "./values";
 import { isMrtd } from "../../contract/patterns";
 
@@ -96,5 +97,13 @@ export function checkReferenceMrtds(rec: Record<string, unknown>, list: "committ
     const v = at(mrtd, "value");
     if (!(typeof v === "string" && isMrtd(v))) ctx.fail(`tdx.${list}[${i}].registers.mrtd.value`, "96 hex characters (a 48-byte MR_TD)", v);
     else if (ctx.posture === "production" && at(mrtd, "enforce") !== true) ctx.fail(`tdx.${list}[${i}].registers.mrtd.enforce`, "true (the validator requires the MR_TD in production)", at(mrtd, "enforce"));
+    // Production also enforces the registers that bind the image (docs/measurements.md), on platforms that produce tickets.
+    const platform = at(set, "platform");
+    if (ctx.posture !== "production" || typeof platform !== "string" || !(PLATFORMS as readonly string[]).includes(platform) || tdxGatedRefusal(platform as Platform)) return;
+    for (const reg of IMAGE_REGISTERS[platform as Platform]) {
+      const r = at(set, "registers", reg);
+      if (isUnknown(r)) ctx.unknown(`tdx.${list}[${i}].registers.${reg}`);
+      else if (at(r, "enforce") !== true) ctx.fail(`tdx.${list}[${i}].registers.${reg}`, `an enforced ${reg} (it binds the image on ${platform})`, r);
+    }
   });
 }
