@@ -1,61 +1,45 @@
 /**
  * Synthetic production instances for the benchmark, derived from stacks/Pulumi.acme.mainnet.yaml:
  * everything but the committee is acme.mainnet's (aggregator on AWS, archive, registry key,
- * MR_TDs, attestations, acknowledged risks); the committee has N servers, alternating GCP and
- * Azure, each in its own account (GCP project / Azure subscription), spread over the GCP
- * regions with TDX capacity (GCP_TDX_ZONES) and a handful of Azure locations.
+ * reference sets, attestations, acknowledged risks); the committee has N GCP servers (the only
+ * cloud a production committee can use, docs/measurements.md), each in its own project, spread
+ * over the GCP regions with TDX capacity (GCP_TDX_ZONES).
  *
- * Production requires pairwise distinct accounts AND regions. There are 8 GCP TDX regions and
- * 4 Azure locations here (12 in all), so N = 3 and 9 get distinct regions and go through
- * `parseInstanceConfig` unchanged; N = 33 and 65 must reuse regions. For those the config is
+ * Production requires pairwise distinct accounts AND regions. There are 8 GCP TDX regions, so
+ * N = 3 gets distinct regions and goes through `parseInstanceConfig` unchanged; N = 9, 33 and 65
+ * must reuse regions. For those the config is
  * validated with every rule, the only issues allowed are "a region distinct from ..." ones,
  * and the config object is then built with the zod schema alone (`instanceSchema.parse`).
  * Accounts stay pairwise distinct for every N.
  */
-import { createHash } from "node:crypto";
 import { GCP_TDX_ZONES } from "../src/config/defaults";
 import { instanceSchema, type InstanceConfig } from "../src/config/schema";
 import { readStackConfig, stackFilePath } from "../src/config/stackFile";
 import { formatIssues, parseInstanceConfig, validateInstanceConfig } from "../src/config/validate";
 
 export const BASE_STACK = "acme.mainnet";
-/** Azure locations used for committee servers (facts.md: seen with DCesv6). */
-export const AZURE_LOCATIONS = ["westeurope", "westus", "westus3", "eastus"];
 /** The committee server the decommission scenario replaces. */
 export const DECOMMISSIONED = "c2";
 
 type Raw = Record<string, any>;
 
-function azureSubscription(seed: string): string {
-  const h = createHash("sha256").update(seed).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
-/** Committee server number `i` (1-based): odd numbers on GCP, even on Azure. */
+/**
+ * Committee server number `i` (1-based), on GCP: production committee servers can only be GCP TDX
+ * guests (AWS has no TDX; an Azure TDX guest cannot produce mosaik's ticket, docs/measurements.md).
+ */
 export function committeeNode(i: number, opts: { regionSlot?: number } = {}): Raw {
   const slot = opts.regionSlot ?? i;
   const id = `c${i}`;
-  if (i % 2 === 1) {
-    const regions = Object.keys(GCP_TDX_ZONES);
-    const k = Math.floor((slot - 1) / 2);
-    const region = regions[k % regions.length];
-    const zones = GCP_TDX_ZONES[region];
-    return {
-      id,
-      cloud: "gcp",
-      account: `zipnet-bench-${id}`,
-      region,
-      zone: zones[Math.floor(k / regions.length) % zones.length],
-      operator: `Operator ${id}`,
-      oncall: `pagerduty:zipnet-${id}`,
-    };
-  }
-  const k = Math.floor((slot - 1) / 2);
+  const regions = Object.keys(GCP_TDX_ZONES);
+  const region = regions[(slot - 1) % regions.length];
+  const zones = GCP_TDX_ZONES[region];
   return {
     id,
-    cloud: "azure",
-    account: azureSubscription(`zipnet-bench-${id}`),
-    region: AZURE_LOCATIONS[k % AZURE_LOCATIONS.length],
+    cloud: "gcp",
+    account: `zipnet-bench-${id}`,
+    region,
+    zone: zones[Math.floor((slot - 1) / regions.length) % zones.length],
     operator: `Operator ${id}`,
     oncall: `pagerduty:zipnet-${id}`,
   };
@@ -104,11 +88,11 @@ export function scenarios(n: number): Scenario[] {
   const decommission = structuredClone(base);
   const index = decommission.committee.findIndex((c: Raw) => c.id === DECOMMISSIONED);
   const gone = decommission.committee[index];
-  // Same parity => same cloud; same region slot => the region c2 freed.
-  // N is odd, so c<N+1> is even: an Azure server, like c2.
+  // Every server is on GCP; the replacement takes the region (and zone) c2 freed.
   const replacement = committeeNode(n + 1);
   if (replacement.cloud !== gone.cloud) throw new Error(`replacement ${replacement.id} is not on ${gone.cloud}`);
   replacement.region = gone.region;
+  replacement.zone = gone.zone;
   decommission.committee.splice(index, 1);
   decommission.committee.push(replacement);
   return [
