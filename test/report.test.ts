@@ -152,18 +152,27 @@ describe("verify-publication", () => {
 });
 
 describe("missing ops records in a production stack", () => {
-  async function planWith(mutate: (raw: any) => void) {
+  async function planWith(mutate: (raw: any) => void, beside = ["acme.mainnet.registry.json", "acme.mainnet.registry.json.sig", "acme.mainnet.publication.json", "acme.mainnet.publication.json.sig"]) {
     const dir = mkdtempSync(path.join(tmpdir(), "ops-"));
     const raw = rawExample("acme.mainnet");
     mutate(raw);
     const file = path.join(dir, "Pulumi.acme.mainnet.yaml");
     writeFileSync(file, stringify({ config: { "zipnet-infra:instance": raw } }));
-    // The signed registry travels beside the stack file.
-    for (const f of ["acme.mainnet.registry.json", "acme.mainnet.registry.json.sig"]) writeFileSync(path.join(dir, f), readFileSync(path.join(PROJECT_ROOT, "stacks", f)));
+    // The signed registry and the signed publication travel beside the stack file.
+    for (const f of beside) writeFileSync(path.join(dir, f), readFileSync(path.join(PROJECT_ROOT, "stacks", f)));
     const json = path.join(dir, "audit.json");
     const run = await quietly(["plan", "--config-file", file, "--audit-json", json]);
     return { code: run.code, audit: JSON.parse(readFileSync(json, "utf8")) };
   }
+
+  it("a production stack without its committed publication fails identity.mrtd-published, as a finding of the audit", async () => {
+    const { code, audit } = await planWith(() => undefined, ["acme.mainnet.registry.json", "acme.mainnet.registry.json.sig"]);
+    expect(code).toBe(1);
+    expect(audit.violations.filter((v: any) => v.level === "mandatory")).toEqual([
+      expect.objectContaining({ policy: "identity.mrtd-published:publication", checklist: "identity.mrtd-published", message: expect.stringMatching(/found: no committed publication$/) }),
+    ]);
+    expect(audit.checklist.find((c: any) => c.id === "identity.mrtd-published")).toMatchObject({ status: "fail", summary: "1 mandatory finding" });
+  }, 60_000);
 
   it("a missing break-glass record is a mandatory ops.break-glass violation", async () => {
     const { code, audit } = await planWith((raw) => delete raw.attestations["ops.break-glass"]);

@@ -11,7 +11,7 @@ import { measurementRows, type MeasurementRow, type ReferenceSet } from "../../p
 import { alertRules } from "../deployRecord/alerts";
 import { loadPrivateKey, sign, KeyFormatError } from "../deployRecord/ed25519";
 import { measurementChanges, publicationOf, publicationShapeProblem, renderPublication, verifyPublication, type Publication } from "../deployRecord/publication";
-import { verdict, type AuditResult } from "../offline/audit";
+import { verdict, type AuditResult, type AuditViolation } from "../offline/audit";
 import { renderHtml, renderMarkdown, type ReportInput } from "../report/report";
 import type { PendingWrites } from "./outputs";
 
@@ -23,7 +23,7 @@ export interface RecordFacts {
   measurements: MeasurementRow[];
 }
 
-export function reportInput(audit: AuditResult, facts: RecordFacts, source: string, now = new Date(), blockers: readonly string[] = []): ReportInput {
+export function reportInput(audit: AuditResult, facts: RecordFacts, source: string, now = new Date()): ReportInput {
   const pack = audit.pack ? `policy pack ${audit.pack.name}@${audit.pack.version}` : "the policy pack";
   const checks = audit.deployChecks;
   return {
@@ -32,7 +32,7 @@ export function reportInput(audit: AuditResult, facts: RecordFacts, source: stri
     source,
     generatedAt: now,
     judgedBy: `${pack} over ${audit.resources} resources, and ${checks.rules} deploy-check rules (${checks.findings.length} finding(s))`,
-    verdict: verdict(audit, undefined, blockers),
+    verdict: verdict(audit),
     checklist: audit.checklist,
     violations: audit.violations,
     measurements: facts.measurements,
@@ -79,8 +79,8 @@ export function loadPublicationKey(file: string): KeyObject {
 }
 
 /** The plan's deploy record: report, publication (+ signature), alert rules. */
-export function addPlanRecord(pending: PendingWrites, dir: string, config: InstanceConfig, audit: AuditResult, source: string, key?: KeyObject, blockers: readonly string[] = []): void {
-  addReport(pending, dir, reportInput(audit, { name: config.name, posture: config.posture, measurements: configMeasurements(config) }, source, new Date(), blockers));
+export function addPlanRecord(pending: PendingWrites, dir: string, config: InstanceConfig, audit: AuditResult, source: string, key?: KeyObject): void {
+  addReport(pending, dir, reportInput(audit, { name: config.name, posture: config.posture, measurements: configMeasurements(config) }, source));
   const publication = renderPublication(publicationOf(config));
   const pubFile = pending.add(path.join(dir, "publication.json"), publication);
   if (key) pending.add(`${pubFile}.sig`, `${sign(publication, key)}\n`);
@@ -140,4 +140,21 @@ export function publicationNotice(config: InstanceConfig, stacksDir: string): Pu
   const verdict = verifyPublication(readFileSync(file), readFileSync(sig, "utf8").trim(), config.publication.publicKey);
   if (!verdict.ok) return block([`publication: ${rel}: ${verdict.reason}`], "the committed publication does not verify with publication.publicKey");
   return { lines: [`publication: ${rel} matches the config and is signed by publication.publicKey (epoch ${next.epoch})`] };
+}
+
+/**
+ * The publication's blocker as a finding of `identity.mrtd-published` on the instance, judged with
+ * the pack's (checklist status, verdict, report, exit code): none when the publication holds.
+ */
+export function publicationFindings(status: PublicationStatus, config: InstanceConfig, instanceUrn: string): AuditViolation[] {
+  if (!status.blocker) return [];
+  return [
+    {
+      policy: "identity.mrtd-published:publication",
+      checklist: "identity.mrtd-published",
+      level: "mandatory",
+      urn: instanceUrn,
+      message: `${config.name}: ${publishedPath("stacks", config.name)}: expected the committed publication to match the config and verify with publication.publicKey (production), found: ${status.blocker}`,
+    },
+  ];
 }

@@ -31,9 +31,10 @@ import { ConfigError, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
 import type { StateFile } from "../offline/stateFile";
-import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, publicationNotice, recordMeasurements, reportInput, PLAN_RECORD_FILES, REPORT_FILES, type RecordFacts } from "./deployRecord";
+import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, publicationFindings, publicationNotice, recordMeasurements, reportInput, PLAN_RECORD_FILES, REPORT_FILES, type RecordFacts } from "./deployRecord";
 import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, checkReportFolder, folderName, identity } from "./outputs";
 import { isValidInstanceName } from "../../policies/contract/patterns";
+import { INSTANCE_TYPE } from "../../policies/contract/wire";
 import { AuditInputError, DEFAULT_PACK_DIR, auditedInstance, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { PlanError, planStack, summarize } from "../offline/plan";
 import { formatDeployChecks } from "../deployChecks";
@@ -108,15 +109,14 @@ async function plan(opts: PlanOptions): Promise<number> {
   }
   // The committed publication is what publishers verify: in production it must hold and verify.
   const published = publicationNotice(config, path.dirname(file));
-  const blockers = published.blocker ? [published.blocker] : [];
   process.stdout.write(`${summarize(result, { verbose: opts.verbose })}\n\n${published.lines.join("\n")}\n`);
-  const refused = result.deployChecks.findings.length > 0 || blockers.length ? EXIT_VIOLATIONS : EXIT_OK;
+  const refused = result.deployChecks.findings.length > 0 || published.blocker ? EXIT_VIOLATIONS : EXIT_OK;
   // Written only once everything has run: a failure on the way leaves nothing half written.
   const pending = new PendingWrites();
   if (opts.json) pending.add(opts.json, json(result.state));
   if (!pack) {
     process.stdout.write(`\n${formatDeployChecks(result.deployChecks)}\n`);
-    if (blockers.length) process.stdout.write(`\nFAILED: ${blockers.join(", ")}\n`);
+    if (published.blocker) process.stdout.write(`\nFAILED: ${published.blocker}\n`);
     commit(pending, { [opts.json ?? ""]: "plan" });
     return refused;
   }
@@ -130,19 +130,16 @@ async function plan(opts: PlanOptions): Promise<number> {
   }
   let audit: AuditResult;
   try {
-    audit = await auditPlan(result, { client, onProgress: stderrProgress().say });
+    // What is published is part of identity.mrtd-published: a blocker is that item's finding, judged with the pack's.
+    const findings = publicationFindings(published, config, result.resources.find((r) => r.type === INSTANCE_TYPE)?.urn ?? "");
+    audit = await auditPlan(result, { client, onProgress: stderrProgress().say, findings });
   } finally {
     await client.close();
   }
-  // What is published is part of identity.mrtd-published: a blocker there is that item failing.
-  if (published.blocker) {
-    const entry = audit.checklist.find((c) => c.id === "identity.mrtd-published");
-    if (entry) Object.assign(entry, { status: "fail", summary: `${published.blocker} (stacks/${config.name}.publication.json)`, evidence: [...entry.evidence, ...published.lines] });
-  }
   // The audit's deploy checks are the plan's (one run over the same resources): printed once, there.
-  process.stdout.write(`\n${formatAudit(audit, { verbose: opts.verbose, style: styleFor(process.stdout), blockers })}\n`);
+  process.stdout.write(`\n${formatAudit(audit, { verbose: opts.verbose, style: styleFor(process.stdout) })}\n`);
   if (opts.auditJson) pending.add(opts.auditJson, json(auditJson(audit)));
-  if (recordDir) addPlanRecord(pending, recordDir, config, audit, `offline plan of stack ${stack}`, key, blockers);
+  if (recordDir) addPlanRecord(pending, recordDir, config, audit, `offline plan of stack ${stack}`, key);
   commit(pending, { [opts.json ?? ""]: "plan", [opts.auditJson ?? ""]: "audit" }, opts.report ? "deploy record" : undefined);
   return Math.max(refused, auditExit(audit));
 }

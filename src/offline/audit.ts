@@ -93,6 +93,7 @@ export async function auditStates(inputs: AuditInput[], opts: AuditOptions = {})
       violations.push(...res.violations);
       retainChecked += resources.filter((r) => NODE_SECRET_HOLDERS.has(r.type)).length;
     }
+    violations.push(...(opts.findings ?? []));
     const clean = sortViolations(violations).map((v) => ({ ...v, message: scrub(v.message) }));
     return {
       instances: facts.map((f) => f.name),

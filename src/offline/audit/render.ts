@@ -19,8 +19,6 @@ export interface FormatOptions {
   /** Every checklist item and full URNs; otherwise the items that need attention and resource names. */
   verbose?: boolean;
   style?: Style;
-  /** What else fails the job, beside the audit (the committed publication). */
-  blockers?: string[];
 }
 
 function indent(text: string, prefix: string): string {
@@ -71,12 +69,12 @@ function violationLines(violations: AuditViolation[], opts: FormatOptions, style
 }
 
 /** The verdict line: what failed, or that it passed. */
-export function verdict(result: AuditResult, style: Style = PLAIN, blockers: readonly string[] = []): string {
+export function verdict(result: AuditResult, style: Style = PLAIN): string {
   const mandatory = mandatoryCount(result);
   const refused = result.deployChecks?.findings.length ?? 0;
   const unjudged = result.notes?.length ?? 0;
-  if (!mandatory && !refused && !unjudged && !blockers.length) return style.good("passed: no mandatory violations, no deploy-check findings");
-  const why = [mandatory ? `${mandatory} mandatory violation(s)` : "", refused ? `${refused} deploy-check finding(s)` : "", unjudged ? `${unjudged} part(s) of the state not judged` : "", ...blockers];
+  if (!mandatory && !refused && !unjudged) return style.good("passed: no mandatory violations, no deploy-check findings");
+  const why = [mandatory ? `${mandatory} mandatory violation(s)` : "", refused ? `${refused} deploy-check finding(s)` : "", unjudged ? `${unjudged} part(s) of the state not judged` : ""];
   return style.bad(`FAILED: ${why.filter(Boolean).join(", ")}`);
 }
 
@@ -90,6 +88,6 @@ export function formatAudit(result: AuditResult, opts: FormatOptions = {}): stri
   for (const note of result.notes ?? []) lines.push("", style.bad(`not judged: ${note}`));
   if (result.deployChecks) lines.push("", formatDeployChecks(result.deployChecks));
   lines.push("", ...checklistLines(result.checklist, opts, style));
-  lines.push("", verdict(result, style, opts.blockers));
+  lines.push("", verdict(result, style));
   return lines.join("\n");
 }

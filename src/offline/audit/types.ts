@@ -55,6 +55,8 @@ export interface AuditOptions {
   client?: PolicyPackClient;
   /** Policy config overrides, as `--policy-pack-config` would give them. */
   config?: PolicyPackConfig;
+  /** Findings of checks outside the pack (the publication committed beside a stack), judged with the pack's. */
+  findings?: AuditViolation[];
   /** Told what the audit is doing, as it goes (the CLI shows it on stderr during long audits). */
   onProgress?: (message: string) => void;
 }
