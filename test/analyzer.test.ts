@@ -198,7 +198,9 @@ describe("process lifecycle", () => {
   it("fails clearly, with the pack's stderr, when the pack cannot start", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "zipnet-broken-pack-"));
     try {
-      await expect(startPolicyPack(dir)).rejects.toThrow(/no package\.json/);
+      await expect(startPolicyPack(dir)).rejects.toThrow(/found a folder without PulumiPolicy\.yaml or package\.json/);
+      writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+      await expect(startPolicyPack(dir)).rejects.toThrow(/found a folder without package\.json$/);
       writeFileSync(path.join(dir, "package.json"), '{"name":"broken","version":"1.0.0"}');
       // The CLI's runner requires the folder: with no entry point it says so and exits.
       await expect(startPolicyPack(dir)).rejects.toThrow(/exited \(code \d+\) before printing its port; stderr: [\s\S]*failed to locate the entry point/);

@@ -55,6 +55,21 @@ export interface ReferenceSet {
   registers: Record<string, RegisterValue>;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The reference sets a posture record holds in `tdx.<list>`, as this contract reads them:
+ * malformed entries are left out (identity.mrtd-published and client.mrtd-allowlist judge those).
+ */
+export function recordReferenceSets(record: unknown, list: "committee" | "clients"): ReferenceSet[] {
+  const tdx = isObject(record) ? record.tdx : undefined;
+  const sets = isObject(tdx) && Array.isArray(tdx[list]) ? tdx[list] : [];
+  return sets.filter(
+    (s): s is ReferenceSet =>
+      isObject(s) && typeof s.name === "string" && (PLATFORMS as readonly unknown[]).includes(s.platform) && Array.isArray(s.machineTypes) && isObject(s.registers),
+  );
+}
+
 /** The sets a node of this platform and machine type boots against. */
 export function setsFor(sets: readonly ReferenceSet[], platform: Platform, machineType: string): ReferenceSet[] {
   return sets.filter((s) => s.platform === platform && (s.machineTypes.length === 0 || s.machineTypes.includes(machineType)));

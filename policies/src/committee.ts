@@ -13,7 +13,7 @@ import { arr, at, bool, isObject, isUnknown, lastSegment, num, obj, str, strings
 import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../contract/labels";
 import { AWS_KEY, AZURE_KEY, DISK_TYPES, GCP_KEY, SNAPSHOT_TYPES } from "../contract/types";
 import { nodeSecretPath } from "../contract/vault";
-import { PLATFORMS, committeePlatform, setsFor, tdxGatedRefusal, type ReferenceSet } from "../contract/measurements";
+import { committeePlatform, recordReferenceSets, setsFor, tdxGatedRefusal } from "../contract/measurements";
 
 // ---------------------------------------------------------------------------------------------
 // committee.fault-domains
@@ -181,13 +181,6 @@ export const [tdx, tdxDevtest] = resourcePolicies({
   },
 });
 
-/** The record's reference sets as the contract reads them (anything malformed left out: identity.mrtd-published judges it). */
-function recordSets(rec: Record<string, unknown> | undefined, list: "committee" | "clients"): ReferenceSet[] {
-  return (arr(at(rec, "tdx", list)) ?? []).filter(
-    (s): s is ReferenceSet => isObject(s) && typeof s.platform === "string" && (PLATFORMS as readonly string[]).includes(s.platform) && Array.isArray(s.machineTypes) && isObject(s.registers),
-  );
-}
-
 function vmMachineType(vm: Vm): unknown {
   if (vm.cloud === "gcp") return vm.r.props.machineType;
   if (vm.cloud === "azure") return at(vm.r.props, "hardwareProfile", "vmSize");
@@ -212,7 +205,7 @@ export const [tdxReference] = stackPolicies({
       // Without the posture record (or with its sets unknown) there is nothing to judge against: say so.
       const rec = m.recordFor(vm);
       if (!rec || isUnknown(at(rec, "tdx", "committee"))) return ctx.unknown(vm.r, "the posture record's tdx.committee reference sets");
-      const sets = setsFor(recordSets(rec, "committee"), platform, machineType);
+      const sets = setsFor(recordReferenceSets(rec, "committee"), platform, machineType);
       const path = vm.cloud === "gcp" ? "machineType" : "hardwareProfile.vmSize";
       if (!sets.length) ctx.fail(vm.r, path, `a machine type with a tdx.committee reference set for ${platform} in the posture record`, machineType);
     });

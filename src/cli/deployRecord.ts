@@ -6,11 +6,10 @@ import { existsSync, readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
 import * as path from "node:path";
 import type { InstanceConfig } from "../config/schema";
-import { machineTypeOf } from "../config/validate";
-import { measurementRows, type MeasurementRow, type ReferenceSet } from "../../policies/contract/measurements";
+import { measurementRows, recordReferenceSets, type MeasurementRow } from "../../policies/contract/measurements";
 import { alertRules } from "../deployRecord/alerts";
 import { loadPrivateKey, sign, KeyFormatError } from "../deployRecord/ed25519";
-import { measurementChanges, publicationOf, publicationShapeProblem, renderPublication, verifyPublication, type Publication } from "../deployRecord/publication";
+import { configMeasurements, measurementChanges, publicationOf, publicationShapeProblem, renderPublication, verifyPublication, type Publication } from "../deployRecord/publication";
 import { verdict, type AuditResult, type AuditViolation } from "../offline/audit";
 import { renderHtml, renderMarkdown, type ReportInput } from "../report/report";
 import type { PendingWrites } from "./outputs";
@@ -39,17 +38,9 @@ export function reportInput(audit: AuditResult, facts: RecordFacts, source: stri
   };
 }
 
-/** The measurement rows of a validated config. */
-export function configMeasurements(config: InstanceConfig): MeasurementRow[] {
-  return measurementRows(config.tdx.committee, config.committee.map((n) => ({ id: n.id, cloud: n.cloud, confidential: n.confidential, machineType: machineTypeOf(n, "committee") })));
-}
-
 /** The measurement rows a state's posture record allows (malformed parts left out: the pack judges them). */
 export function recordMeasurements(record: Record<string, unknown>): MeasurementRow[] {
-  const tdx = (record.tdx ?? {}) as Record<string, unknown>;
-  const sets = (Array.isArray(tdx.committee) ? tdx.committee : []).filter(
-    (s): s is ReferenceSet => !!s && typeof s === "object" && typeof (s as ReferenceSet).platform === "string" && Array.isArray((s as ReferenceSet).machineTypes) && !!(s as ReferenceSet).registers,
-  );
+  const sets = recordReferenceSets(record, "committee");
   const nodes = (Array.isArray(record.nodes) ? record.nodes : []).filter((n) => n && typeof n === "object" && (n as Record<string, unknown>).role === "committee") as Record<string, unknown>[];
   return measurementRows(sets, nodes.map((n) => ({ id: String(n.id), cloud: String(n.cloud), confidential: n.confidential === true, machineType: typeof n.machineType === "string" ? n.machineType : "unknown" })));
 }

@@ -19,9 +19,9 @@
  * Exit codes: 0 valid, 1 mandatory policy violations or a plan the engine refuses, 2 usage,
  * config or input errors.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { C3_RAM_GIB, EndorsementError, mrtdsFor, verifyEndorsement } from "../measurements/endorsement";
-import { InputFileError, readInputText } from "../config/inputFile";
+import { InputFileError, readInputBytes, readInputText } from "../config/inputFile";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { loadInstance } from "../config/load";
@@ -29,7 +29,7 @@ import { readCliConfig, stackFilePath, stackNameOf } from "../config/stackFile";
 import { CONFIG_KEY } from "../config/schema";
 import { ConfigError, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
-import { PolicyPackStartError, startPolicyPack } from "../offline/analyzer";
+import { PolicyPackStartError, policyPackDirProblem, startPolicyPack } from "../offline/analyzer";
 import type { StateFile } from "../offline/stateFile";
 import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, publicationFindings, publicationNotice, recordMeasurements, reportInput, PLAN_RECORD_FILES, REPORT_FILES, type RecordFacts } from "./deployRecord";
 import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, checkReportFolder, folderName, identity } from "./outputs";
@@ -234,21 +234,10 @@ async function audit(opts: AuditOptions): Promise<number> {
   return auditExit(result);
 }
 
-/** A --policy-pack must be a pack folder (PulumiPolicy.yaml): said before any work, not after the plan. */
+/** A --policy-pack must be a pack folder: said before any work, not after the plan. */
 function checkPolicyPackDir(dir: string | undefined): void {
-  if (dir === undefined) return;
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    throw new UsageError(`--policy-pack ${dir}: expected a policy pack folder, found no such folder`);
-  }
-  if (!isDir) throw new UsageError(`--policy-pack ${dir}: expected a policy pack folder, found a file`);
-  try {
-    statSync(path.join(dir, "PulumiPolicy.yaml"));
-  } catch {
-    throw new UsageError(`--policy-pack ${dir}: expected a policy pack folder (with PulumiPolicy.yaml), found a folder without one`);
-  }
+  const problem = dir === undefined ? undefined : policyPackDirProblem(dir);
+  if (problem) throw new UsageError(`--policy-pack ${dir}: ${problem}`);
 }
 
 function readText(file: string, what: string): string {
@@ -280,11 +269,10 @@ function verify(file: string, sig: string, pubkey: string): number {
 function checkEndorsement(file: string, opts: { root: string; machineType?: string }): number {
   const read = (f: string, what: string) => {
     try {
-      if (!statSync(f).isFile()) throw new UsageError(`${f}: expected ${what}, found something that is not a regular file`);
-      return readFileSync(f);
+      return readInputBytes(f, what);
     } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(`${f}: expected ${what}, found ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "an unreadable file"}`);
+      if (err instanceof InputFileError) throw new UsageError(err.message);
+      throw err;
     }
   };
   if (opts.machineType !== undefined && C3_RAM_GIB[opts.machineType] === undefined) {

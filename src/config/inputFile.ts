@@ -16,8 +16,8 @@ export class InputFileError extends Error {
   }
 }
 
-/** Reads `file` as UTF-8 text; `what` names it in the message ("a stack config file"). */
-export function readInputText(file: string, what: string): string {
+/** Reads `file`'s bytes: a regular file only; `what` names it in the message ("an endorsement"). */
+export function readInputBytes(file: string, what: string): Buffer {
   let kind: string | undefined;
   try {
     const st = statSync(file);
@@ -28,12 +28,16 @@ export function readInputText(file: string, what: string): string {
     throw new InputFileError(file, what, code === "ENOENT" ? "no such file" : code === "ELOOP" ? "a symlink loop" : code === "EACCES" ? "a file this user may not read" : (code ?? (err as Error).message));
   }
   if (kind) throw new InputFileError(file, what, kind);
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    return readFileSync(file);
   } catch (err) {
     throw new InputFileError(file, what, `an unreadable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+}
+
+/** Reads `file` as UTF-8 text; `what` names it in the message ("a stack config file"). */
+export function readInputText(file: string, what: string): string {
+  const bytes = readInputBytes(file, what);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw new InputFileError(file, `${what} in UTF-8`, "UTF-16 text (a byte order mark): save it as UTF-8");
   if (bytes.includes(0)) throw new InputFileError(file, `${what} in UTF-8`, "binary content (NUL bytes)");
   const text = bytes.toString("utf8");

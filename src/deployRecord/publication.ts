@@ -17,7 +17,7 @@
 import type { KeyObject } from "node:crypto";
 import type { Cloud, InstanceConfig, NodeRole, Posture } from "../config/schema";
 import { instanceNodes, machineTypeOf } from "../config/validate";
-import { PLATFORMS, PLATFORM_REGISTERS, committeePlatform, setsFor, type Platform, type ReferenceSet } from "../../policies/contract/measurements";
+import { PLATFORMS, PLATFORM_REGISTERS, measurementRows, type MeasurementRow, type Platform, type ReferenceSet } from "../../policies/contract/measurements";
 import { KeyFormatError, canonicalJson, decodeSignature, loadPublicKey, sign, verify } from "./ed25519";
 
 export const PUBLICATION_SCHEMA = "zipnet-publication/v2";
@@ -78,6 +78,11 @@ function pinsOf(sets: ReferenceSet[]): Publication["pins"] {
   return pins;
 }
 
+/** Per committee server of a validated config: platform, machine type, its sets, what they bind (the report and the publication). */
+export function configMeasurements(config: InstanceConfig): MeasurementRow[] {
+  return measurementRows(config.tdx.committee, config.committee.map((n) => ({ id: n.id, cloud: n.cloud, confidential: n.confidential, machineType: machineTypeOf(n, "committee") })));
+}
+
 /** The publication of a (validated) instance config. Deterministic. */
 export function publicationOf(config: InstanceConfig): Publication {
   const images: Publication["images"] = {};
@@ -93,11 +98,7 @@ export function publicationOf(config: InstanceConfig): Publication {
     epoch: config.tdx.epoch,
     referenceValues: { committee: config.tdx.committee, clients: config.tdx.clients },
     pins: pinsOf([...config.tdx.committee, ...config.tdx.clients]),
-    committee: config.committee.map((n) => {
-      const platform = n.confidential ? committeePlatform(n.cloud) : undefined;
-      const machineType = machineTypeOf(n, "committee");
-      return { node: n.id, platform: platform ?? "none", machineType, referenceSets: platform ? setsFor(config.tdx.committee, platform, machineType).map((s) => s.name) : [] };
-    }),
+    committee: configMeasurements(config).map((m) => ({ node: m.node, platform: m.platform, machineType: m.machineType, referenceSets: m.sets })),
     images,
     faultDomains: instanceNodes(config).map((n) => ({
       node: n.id,

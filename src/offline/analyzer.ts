@@ -19,7 +19,7 @@
  *    or URN (component), output values to their plain value.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -408,12 +408,24 @@ function installExitHook(): void {
   });
 }
 
+/** Why `dir` is not a policy pack folder (`expected …, found …`), or undefined when it is one. */
+export function policyPackDirProblem(dir: string): string | undefined {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    return "expected a policy pack folder, found no such folder";
+  }
+  if (!isDir) return "expected a policy pack folder, found a file";
+  const missing = ["PulumiPolicy.yaml", "package.json"].filter((f) => !existsSync(path.join(dir, f)));
+  return missing.length ? `expected a policy pack folder (with PulumiPolicy.yaml and package.json), found a folder without ${missing.join(" or ")}` : undefined;
+}
+
 /** Spawns the policy pack in `dir` as the Pulumi CLI does and connects to its Analyzer server. */
 export async function startPolicyPack(dir: string, opts: StartOptions = {}): Promise<PolicyPackClient> {
   const packDir = path.resolve(dir);
-  if (!existsSync(path.join(packDir, "package.json"))) {
-    throw new PolicyPackStartError(`${packDir} is not a policy pack: no package.json`);
-  }
+  const problem = policyPackDirProblem(packDir);
+  if (problem) throw new PolicyPackStartError(`${packDir}: ${problem}`);
   const runner = packRunner(packDir);
   const preload = (opts.preload ?? []).map((m) => `--require=${path.resolve(m)}`).join(" ");
   const env = { ...process.env, ...opts.env, ...(preload ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${preload}`.trim() } : {}) };

@@ -9,6 +9,7 @@
 import { checklistBySection } from "../../policies/contract/checklist";
 import type { MeasurementRow } from "../../policies/contract/measurements";
 import type { ChecklistStatus } from "../offline/audit";
+import { resourceLabel } from "../offline/audit/render";
 
 export interface ReportViolation {
   policy: string;
@@ -79,14 +80,7 @@ interface Document {
 /** " on name (type)" for a finding, unless its message already starts with the resource's name. */
 function onResource(v: ReportViolation): string {
   const name = v.urn.split("::").pop() ?? "";
-  return name && v.message.startsWith(`${name}: `) ? "" : ` on ${resourceOf(v.urn)}`;
-}
-
-/** `name (type)` of a URN, as an operator recognises the resource. */
-function resourceOf(urn: string): string {
-  const parts = urn.split("::");
-  const type = (parts[parts.length - 2] ?? "").split("$").pop();
-  return type ? `${parts[parts.length - 1]} (${type})` : urn;
+  return name && v.message.startsWith(`${name}: `) ? "" : ` on ${resourceLabel(v.urn)}`;
 }
 
 function documentOf(input: ReportInput): Document {

@@ -17,12 +17,17 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function attestationOf(id: string, inst: AuditedInstance): string | undefined {
-  const attestations = isObject(inst.record?.attestations) ? inst.record.attestations : {};
-  const a = attestations[id];
+/** An item's attestation in the posture record, its fields as text; undefined when there is none. */
+function attestationFields(id: string, inst: AuditedInstance): { statement: string; by: string; date: string; link: string } | undefined {
+  const a = isObject(inst.record?.attestations) ? inst.record.attestations[id] : undefined;
   if (!isObject(a)) return undefined;
-  const link = typeof a.link === "string" && a.link ? ` (${a.link})` : "";
-  return `${inst.name}: attested ${JSON.stringify(String(a.statement ?? ""))} by ${String(a.by ?? "?")} on ${String(a.date ?? "?")}${link}`;
+  return { statement: String(a.statement ?? ""), by: String(a.by ?? "?"), date: String(a.date ?? "?"), link: typeof a.link === "string" ? a.link : "" };
+}
+
+/** The attestation as evidence: `<instance>: attested "…" by … on …`. */
+function attestationOf(id: string, inst: AuditedInstance): string | undefined {
+  const a = attestationFields(id, inst);
+  return a && `${inst.name}: attested ${JSON.stringify(a.statement)} by ${a.by} on ${a.date}${a.link ? ` (${a.link})` : ""}`;
 }
 
 function acknowledges(id: string, inst: AuditedInstance): boolean {
@@ -172,10 +177,8 @@ function perInstance(f: SummaryFacts, of: (inst: AuditedInstance) => string | un
 
 /** An attestation as one line: `"statement" (by, date[, link])`. */
 function statementOf(id: string, inst: AuditedInstance): string | undefined {
-  const a = isObject(inst.record?.attestations) ? inst.record.attestations[id] : undefined;
-  if (!isObject(a)) return undefined;
-  const link = typeof a.link === "string" && a.link ? `, ${a.link}` : "";
-  return `"${String(a.statement ?? "")}" (${String(a.by ?? "?")}, ${String(a.date ?? "?")}${link})`;
+  const a = attestationFields(id, inst);
+  return a && `"${a.statement}" (${a.by}, ${a.date}${a.link ? `, ${a.link}` : ""})`;
 }
 
 /** The one line that says why an item has its status; the evidence list holds the details. */
