@@ -91,12 +91,11 @@ describe.skipIf(suite.skip)(suite.title, () => {
   });
 
   it("a tampered payload (one MR_TD byte changed after signing) is refused", () => {
-    const { g, file } = made();
+    const { file } = made();
     const at = file.indexOf(Buffer.from(MRTD_ANY, "hex"));
     expect(at).toBeGreaterThan(0);
     const tampered = Buffer.from(file);
     tampered[at] ^= 0xff;
-    expect(g.length).toBeGreaterThan(0);
     expect(() => verifyEndorsement(tampered, root)).toThrow(/^signature: expected RSASSA-PSS .*does not verify$/);
   });
 
