@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadInstance } from "./config/load";
 import type { InstanceConfig } from "./config/schema";
-import { stacksDir } from "./config/stackFile";
+import { PUBLICATION_KEY_CONFIG, stacksDir } from "./config/stackFile";
 import { ConfigError, stackNameIssues } from "./config/validate";
 import { loadPrivateKey, sign } from "./deployRecord/ed25519";
 import { publicationOf, renderPublication } from "./deployRecord/publication";
@@ -55,5 +55,7 @@ export function loadInstanceConfig(): InstanceConfig {
 /** The stack program: validated config in, one zipnet instance out. */
 export function main() {
   const config = loadInstanceConfig();
-  return program(config, { publicationKey: new pulumi.Config("zipnet-infra").getSecret("publicationKey") });
+  // One name for the key, here and where the offline plan leaves its encrypted value out.
+  const [namespace, key] = PUBLICATION_KEY_CONFIG.split(":");
+  return program(config, { publicationKey: new pulumi.Config(namespace).getSecret(key) });
 }

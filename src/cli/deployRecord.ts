@@ -47,8 +47,10 @@ export function recordMeasurements(record: Record<string, unknown>): Measurement
 
 /** The files `audit --report` writes per instance folder. */
 export const REPORT_FILES = ["posture-report.md", "posture-report.html"] as const;
+const PUBLICATION_FILE = "publication.json";
+const ALERTS_FILE = "alerts.rules.yml";
 /** The files `plan --report` writes (the signature only with a key). */
-export const PLAN_RECORD_FILES = [...REPORT_FILES, "publication.json", "publication.json.sig", "alerts.rules.yml"] as const;
+export const PLAN_RECORD_FILES = [...REPORT_FILES, PUBLICATION_FILE, `${PUBLICATION_FILE}.sig`, ALERTS_FILE] as const;
 
 /** Adds posture-report.md and posture-report.html under `dir` to the pending writes. */
 export function addReport(pending: PendingWrites, dir: string, input: ReportInput): void {
@@ -73,10 +75,10 @@ export function loadPublicationKey(file: string): KeyObject {
 export function addPlanRecord(pending: PendingWrites, dir: string, config: InstanceConfig, audit: AuditResult, source: string, key?: KeyObject): void {
   addReport(pending, dir, reportInput(audit, { name: config.name, posture: config.posture, measurements: configMeasurements(config) }, source));
   const publication = renderPublication(publicationOf(config));
-  const pubFile = pending.add(path.join(dir, "publication.json"), publication);
+  const pubFile = pending.add(path.join(dir, PUBLICATION_FILE), publication);
   if (key) pending.add(`${pubFile}.sig`, `${sign(publication, key)}\n`);
   pending.add(
-    path.join(dir, "alerts.rules.yml"),
+    path.join(dir, ALERTS_FILE),
     alertRules({
       instance: config.name,
       committeeSize: config.committee.length,
@@ -89,7 +91,7 @@ export function addPlanRecord(pending: PendingWrites, dir: string, config: Insta
 
 /** The publication publishers hold, committed beside the stack file: `<instance>.publication.json` (+ `.sig`). */
 export function publishedPath(stacksDir: string, instance: string): string {
-  return path.join(stacksDir, `${instance}.publication.json`);
+  return path.join(stacksDir, `${instance}.${PUBLICATION_FILE}`);
 }
 
 export interface PublicationStatus {
