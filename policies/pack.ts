@@ -16,6 +16,7 @@ import * as network from "./src/network";
 import * as ops from "./src/ops";
 import * as scope from "./src/scope";
 import * as secrets from "./src/secrets";
+import * as vaultLogin from "./src/vaultLogin";
 import type { ZipnetPolicy } from "./src/core/policy";
 
 export type { ZipnetPolicy } from "./src/core/policy";
@@ -36,7 +37,7 @@ const baseName = (p: ZipnetPolicy) => p.name.replace(/:devtest$/, "");
  * Every policy of the pack: whatever the area modules export, in checklist order, each
  * production policy followed by its `:devtest` twin. Derived, so a new policy cannot be left out.
  */
-export const ALL_POLICIES: ZipnetPolicy[] = [...new Set([identity, secrets, committee, crossInstance, aggregator, client, devtest, network, audit, ops, scope, attestations].flatMap((m) => Object.values(m).filter(isPolicy)))].sort(
+export const ALL_POLICIES: ZipnetPolicy[] = [...new Set([identity, secrets, committee, crossInstance, aggregator, client, devtest, network, audit, ops, scope, attestations, vaultLogin].flatMap((m) => Object.values(m).filter(isPolicy)))].sort(
   (a, b) =>
     (CHECKLIST_ORDER.get(a.checklistId) ?? Infinity) - (CHECKLIST_ORDER.get(b.checklistId) ?? Infinity) ||
     baseName(a).localeCompare(baseName(b)) ||

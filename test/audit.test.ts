@@ -374,7 +374,7 @@ describe("CLI exit codes", () => {
     const out = path.join(tmp, "audit.json");
     const r = await run(["audit", "--state", writeState("mainnet.json", mainnet.state), "--state", writeState("preview.json", preview.state), "--json", out, "--policy-pack", EMPTY_PACK, "--verbose"]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("judged 193 resources of 2 instances (acme.mainnet, acme.preview)");
+    expect(r.out).toContain("judged 197 resources of 2 instances (acme.mainnet, acme.preview)");
     // The empty pack has no checks: an enforced item it cannot judge is never a pass.
     expect(r.out).toMatch(/checklist: .*\n\s+identity\.instance-name\s+unjudged\s+no check for this item in the policy pack/);
     const json = JSON.parse(readFileSync(out, "utf8"));

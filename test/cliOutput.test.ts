@@ -26,7 +26,7 @@ describe("plan's output", () => {
     expect(r.code, r.err).toBe(0);
     const lines = r.out.trimEnd().split("\n");
     expect(lines.length).toBeLessThanOrEqual(45);
-    for (const part of ["nodes:", "firewall (the same on every node):", "  in  udp 41641", "vault: ", "role zipnet.acme.mainnet.c1 (gcp)"]) expect(r.out).toContain(part);
+    for (const part of ["nodes:", "firewall (the same on every node):", "  in  udp 41641", "vault: ", "c1       attested login (intel-trust-authority TDX token) as zipnet.acme.mainnet.c1_", "agg      role zipnet.acme.mainnet.agg (aws)"]) expect(r.out).toContain(part);
     const planned = r.out.match(/resources: (\d+) cloud resources and providers .*\+ (\d+) components = (\d+) in the state/);
     expect(planned).not.toBeNull();
     expect(Number(planned![1]) + Number(planned![2])).toBe(Number(planned![3]));

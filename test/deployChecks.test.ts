@@ -118,11 +118,21 @@ const BREAKAGES: Breakage[] = [
   } },
   { rule: "vault.audit-root-namespace", what: "an audit device under a namespaced provider", edit: (s) => (inputs(s, "secrets-vault").namespace = "acme") },
   { rule: "vault.mount-path", what: "a mount under sys/", edit: (s) => (inputs(s, "secrets-kv").path = "sys/zipnet") },
-  { rule: "vault.token-ttl-order", what: "a token TTL above its maximum", edit: (s) => (inputs(s, "secrets-c1-role").tokenTtl = 7200) },
+  { rule: "vault.token-ttl-order", what: "a token TTL above its maximum", edit: (s) => (inputs(s, "secrets-agg-role").tokenTtl = 7200) },
+  { rule: "vault.token-ttl-order", what: "an attested role's token TTL above its maximum", edit: (s) => (inputs(s, "secrets-c1-role-0").tokenTtl = 7200) },
+  { rule: "vault.jwt-role", what: "a JWT role left at the default oidc role type", edit: (s) => delete inputs(s, "secrets-c1-role-0").roleType },
+  { rule: "vault.jwt-role", what: "a JWT role without a user claim", edit: (s) => delete inputs(s, "secrets-c1-role-0").userClaim },
+  { rule: "vault.jwt-role", what: "a JWT role with no bound constraint", edit: (s) => {
+    const r = inputs(s, "secrets-c1-role-0");
+    delete r.boundClaims;
+    delete r.tokenBoundCidrs;
+  } },
+  { rule: "vault.jwt-mount-keys", what: "a JWT mount with both a JWKS URL and discovery", edit: (s) => (inputs(s, "secrets-attest").oidcDiscoveryUrl = "https://portal.trustauthority.intel.com") },
+  { rule: "vault.jwt-mount-keys", what: "a JWT mount with no keys", edit: (s) => delete inputs(s, "secrets-attest").jwksUrl },
   { rule: "vault.aws-unique-ids", what: "a wildcard principal with unique ids resolved", edit: (s) => (inputs(s, "secrets-agg-role").boundIamPrincipalArns = ["arn:aws:iam::123456789012:role/*"]) },
-  { rule: "vault.azure-role-bound", what: "an Azure role with no bound constraint", edit: (s) => {
-    delete inputs(s, "secrets-c2-role").boundServicePrincipalIds;
-    delete inputs(s, "secrets-c2-role").boundSubscriptionIds;
+  { rule: "vault.azure-role-bound", stack: "acme.preview", what: "an Azure role with no bound constraint", edit: (s) => {
+    delete inputs(s, "secrets-p2-role").boundServicePrincipalIds;
+    delete inputs(s, "secrets-p2-role").boundSubscriptionIds;
   } },
   { rule: "vault.policy-name", what: "an uppercase policy name", edit: (s) => (inputs(s, "secrets-c1-policy").name = "Zipnet.acme.mainnet.c1") },
 ];

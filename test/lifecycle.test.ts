@@ -100,7 +100,7 @@ describe("wipe hook", () => {
 describe("decommissioning", () => {
   function nodeUrns(resources: { urn: string; parent: string; type: string }[], id: string): string[] {
     return resources
-      .filter((r) => r.urn.endsWith(`::${id}`) || r.parent.endsWith(`::${id}`) || new RegExp(`::secrets-${id}-(secret|secret-value|policy|role)$`).test(r.urn))
+      .filter((r) => r.urn.endsWith(`::${id}`) || r.parent.endsWith(`::${id}`) || new RegExp(`::secrets-${id}-(secret|secret-value|policy|role|role-\\d+)$`).test(r.urn))
       .map((r) => r.urn)
       .sort();
   }
@@ -120,7 +120,7 @@ describe("decommissioning", () => {
     expect(diff.added).toEqual(added);
     // The old node's VM, disk key, identity, firewall and Vault secret/policy/role all go.
     const goneTypes = new Set(before.resources.filter((r) => gone.includes(r.urn)).map((r) => r.type));
-    for (const t of ["gcp:compute/instance:Instance", "gcp:kms/cryptoKey:CryptoKey", "gcp:serviceaccount/account:Account", "gcp:compute/firewall:Firewall", "vault:kv/secretV2:SecretV2", "vault:index/policy:Policy", "vault:gcp/authBackendRole:AuthBackendRole"]) {
+    for (const t of ["gcp:compute/instance:Instance", "gcp:kms/cryptoKey:CryptoKey", "gcp:serviceaccount/account:Account", "gcp:compute/firewall:Firewall", "vault:kv/secretV2:SecretV2", "vault:index/policy:Policy", "vault:jwt/authBackendRole:AuthBackendRole", "gcp:compute/address:Address"]) {
       expect(goneTypes.has(t), t).toBe(true);
     }
     // Nothing else changes but the instance's membership list (its posture record).

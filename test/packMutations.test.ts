@@ -53,6 +53,19 @@ const remove = (state: StateFile, pred: (r: StateResource) => boolean) => {
   state.deployment.resources = all(state).filter((r) => !pred(r));
 };
 
+/** Replaces a committee server's attested JWT role by a GCE role on its service account (as before issue 15). */
+const bindToCloudIdentity = (state: StateFile, node: string) => {
+  const r = named(state, `secrets-${node}-role-0`);
+  if (side === "inputs") {
+    r.type = "vault:gcp/authBackendRole:AuthBackendRole";
+    r.urn = r.urn.replace("vault:jwt/authBackendRole:AuthBackendRole", r.type);
+  }
+  const p = r[side] as Record<string, any>;
+  const keep = { tokenPolicies: p.tokenPolicies, tokenNoDefaultPolicy: true, tokenTtl: p.tokenTtl, tokenMaxTtl: p.tokenMaxTtl };
+  for (const k of Object.keys(p)) delete p[k];
+  Object.assign(p, { backend: "gcp", role: `zipnet.acme.mainnet.${node}`, type: "gce", boundServiceAccounts: [`zn-${node}@acme-zipnet-${node}.iam.gserviceaccount.com`], boundProjects: [`acme-zipnet-${node}`], ...keep });
+};
+
 async function audit(...list: StateFile[]): Promise<AuditResult> {
   return auditStates(
     list.map((state, i) => ({ label: `state-${i}`, state })),
@@ -126,6 +139,7 @@ const MUTATIONS: Mutation[] = [
   azure("committee.tdx", "an Azure committee VM without ConfidentialVM", (s) => (props(s, "c2-vm").securityProfile.securityType = "TrustedLaunch")),
   mainnet("committee.tdx", "a GCP committee server resized to a machine type with no reference set", (s) => (props(s, "c1-vm").machineType = "c3-standard-22")),
   { id: "committee.tdx", what: "an Azure committee server in production (no mosaik TDX ticket there)", build: () => [copy(states[AZURE_MAINNET])], baseline: () => [copy(states["acme.mainnet"])] },
+  mainnet("committee.tdx", "a committee server's Vault role bound back to its cloud identity", (s) => bindToCloudIdentity(s, "c1")),
   mainnet("committee.node-secret", "a node's policy reads another node's secret", (s) => {
     const p = props(s, "secrets-c1-policy");
     p.policy += `\npath "zipnet/acme.mainnet/data/nodes/c2" {\n  capabilities = ["read"]\n}\n`;
@@ -210,5 +224,48 @@ describe("every enforced item is caught by id", () => {
       expect(v.urn, v.message).toMatch(/^urn:pulumi:/);
       expect(v.message, v.policy).toMatch(/expected .+, found /);
     }
+  });
+});
+
+describe("committee.tdx:vault-login: only an attested TDX token opens a committee secret", () => {
+  const role = (s: StateFile) => props(s, "secrets-c1-role-0");
+  const cases: Array<[string, (s: StateFile) => void, RegExp]> = [
+    ["c1's role bound back to its cloud identity", (s) => bindToCloudIdentity(s, "c1"), /secrets-c1-role-0: type: expected an attestation-bound JWT role .* found vault:gcp\/authBackendRole/],
+    ["c1's MR_TD claim loosened to any firmware", (s) => (role(s).boundClaims["/tdx/tdx_mrtd"] = `${role(s).boundClaims["/tdx/tdx_mrtd"]},${"00".repeat(48)}`), /boundClaims\["\/tdx\/tdx_mrtd"\]: expected only "759bdf.*found "759bdf/],
+    ["c1's image register dropped", (s) => delete role(s).boundClaims["/tdx/tdx_rtmr1"], /boundClaims\["\/tdx\/tdx_rtmr1"\]: expected only .*found unbound/],
+    ["c1's debug claim dropped", (s) => delete role(s).boundClaims["/tdx/dbgstat"], /boundClaims\["\/tdx\/dbgstat"\]: expected only "disabled" or .*found unbound/],
+    ["c1's role accepting c2's tokens", (s) => (role(s).boundClaims["/tdx/attester_runtime_data/zipnet_node"] = "c1,c2"), /zipnet_node"\]: expected only "c1" .*found "c1,c2"/],
+    [
+      "a role reading only the committee secret, for two servers",
+      (s) => {
+        role(s).boundClaims["/tdx/attester_runtime_data/zipnet_node"] = "c1,c2";
+        props(s, "secrets-c1-policy").policy = `path "zipnet/acme.mainnet/data/committee" {\n  capabilities = ["read"]\n}\n`;
+      },
+      /zipnet_node"\]: expected exactly one committee server of acme.mainnet .*found "c1,c2"/,
+    ],
+    ["c1's role matching by glob", (s) => (role(s).boundClaimsType = "glob"), /boundClaimsType: expected "string"/],
+    ["c1's role left an oidc role", (s) => (role(s).roleType = "oidc"), /roleType: expected "jwt"/],
+    ["c1's logins accepted from anywhere", (s) => (role(s).tokenBoundCidrs = ["0.0.0.0/0"]), /tokenBoundCidrs: expected the node's reserved address alone .*found \["0.0.0.0\/0"\]/],
+    ["the mount trusting another issuer", (s) => (props(s, "secrets-attest").boundIssuer = "https://confidentialcomputing.googleapis.com"), /secrets-attest: boundIssuer: expected "https:\/\/portal.trustauthority.intel.com"/],
+    ["the mount trusting a key of its own", (s) => (props(s, "secrets-attest").jwtValidationPubkeys = ["-----BEGIN PUBLIC KEY-----"]), /jwtValidationPubkeys: expected unset/],
+    [
+      "the aggregator's cloud role granted the committee secret",
+      (s) => (props(s, "secrets-agg-policy").policy += `\npath "zipnet/acme.mainnet/data/committee" {\n  capabilities = ["read"]\n}\n`),
+      /secrets-agg-role: type: expected an attestation-bound JWT role .*zipnet\/acme.mainnet\/data\/committee.*found vault:aws\/authBackendRole/,
+    ],
+  ];
+
+  it.each(cases)("%s", async (_what, edit, says) => {
+    const s = copy(states["acme.mainnet"]);
+    for (side of ["inputs", "outputs"] as const) edit(s);
+    side = "inputs";
+    const hits = (await audit(s)).violations.filter((v) => v.policy === "committee.tdx:vault-login");
+    expect(hits.map((v) => `${v.level} ${v.message}`)).toContainEqual(expect.stringMatching(new RegExp(`^mandatory .*${says.source}`)));
+  });
+
+  it("judges nothing in devtest: acme.preview's committee logs in with cloud identities", async () => {
+    const result = await audit(states["acme.preview"]);
+    expect(result.violations.filter((v) => v.policy.startsWith("committee.tdx:vault-login"))).toEqual([]);
+    expect(all(states["acme.preview"]).some((r) => r.type === "vault:gcp/authBackendRole:AuthBackendRole")).toBe(true);
   });
 });

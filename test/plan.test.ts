@@ -37,7 +37,8 @@ describe("plan", () => {
     const config = exampleConfig("acme.mainnet");
     for (const node of instanceNodes(config)) {
       expect(text).toMatch(new RegExp(`${node.id}\\s+${node.role}\\s+${node.cloud}\\s+${node.account} / ${node.region}`));
-      expect(text).toContain(`role zipnet.acme.mainnet.${node.id}`);
+      // production committee servers log in with an attested token, one role per reference set
+      expect(text).toContain(node.role === "committee" ? `${node.id}       attested login (intel-trust-authority TDX token) as zipnet.acme.mainnet.${node.id}_server-v1.4.0-c3-standard-4 (zipnet-attest/acme.mainnet)` : `role zipnet.acme.mainnet.${node.id} (aws)`);
       expect(text).toContain(`zipnet/acme.mainnet/data/nodes/${node.id}`);
     }
     expect(text).toMatch(/in {2}udp 41641 +from 0\.0\.0\.0\/0, ::\/0/);

@@ -8,11 +8,17 @@ import { parsePolicyHcl, can, type Capability, type VaultPolicy } from "../polic
 import { instanceNodes } from "../src/config/validate";
 import type { RecordedResource } from "../src/offline/engine/model";
 import { planInstance } from "../src/offline/planInProcess";
-import { COMMITTEE_KEY, mountPath, nodeKey } from "../src/secrets/layout";
+import { COMMITTEE_KEY, mountPath, nodeKey, roleName } from "../src/secrets/layout";
+import { ATTESTATION_SERVICE, attestedAuthMount, isRoleOf } from "../policies/contract/attestation";
 import { EXAMPLE_STACKS, diffPlans, examplePlan, exampleConfig, isSecret, ofType, ownerOf, plainStrings } from "./support/plans";
 
 const OPERATIONS: Capability[] = ["read", "create", "update", "delete", "list"];
-const ROLE_TYPES = ["vault:gcp/authBackendRole:AuthBackendRole", "vault:azure/authBackendRole:AuthBackendRole", "vault:aws/authBackendRole:AuthBackendRole"];
+const CLOUD_ROLE_TYPES = ["vault:gcp/authBackendRole:AuthBackendRole", "vault:azure/authBackendRole:AuthBackendRole", "vault:aws/authBackendRole:AuthBackendRole"];
+const JWT_ROLE_TYPE = "vault:jwt/authBackendRole:AuthBackendRole";
+const ROLE_TYPES = [...CLOUD_ROLE_TYPES, JWT_ROLE_TYPE];
+
+/** The role's name (cloud roles: `role`; JWT roles: `roleName`) and the node it belongs to. */
+const roleNameOf = (r: RecordedResource): string => (r.inputs as any).role ?? (r.inputs as any).roleName;
 
 function vaultPolicies(resources: RecordedResource[]): Map<string, VaultPolicy> {
   return new Map(
@@ -36,12 +42,14 @@ describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
     const nodes = instanceNodes(config);
     const paths = secretPaths(mount, [COMMITTEE_KEY, ...nodes.map((n) => nodeKey(n.id))]);
     const roles = ROLE_TYPES.flatMap((t) => ofType(resources, t));
+    // Every node has a role: one per reference set for an attested committee server (one set each here).
+    expect(nodes.every((n) => roles.some((r) => isRoleOf(roleNameOf(r), roleName(config, n.id))))).toBe(true);
     expect(roles).toHaveLength(nodes.length);
 
     let cells = 0;
     for (const role of roles) {
-      const inputs = role.inputs as { role: string; tokenPolicies: string[]; tokenNoDefaultPolicy: boolean };
-      const node = nodes.find((n) => inputs.role.endsWith(`.${n.id}`))!;
+      const inputs = role.inputs as { tokenPolicies: string[]; tokenNoDefaultPolicy: boolean };
+      const node = nodes.find((n) => isRoleOf(roleNameOf(role), roleName(config, n.id)))!;
       expect(inputs.tokenNoDefaultPolicy).toBe(true);
       const held = inputs.tokenPolicies.map((name) => policies.get(name)!);
       expect(held.every(Boolean)).toBe(true);
@@ -57,10 +65,30 @@ describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
     expect(cells).toBe(roles.length * paths.length * OPERATIONS.length);
   });
 
+  it("in production opens no committee secret through a cloud identity: only attested JWT roles read them", async () => {
+    const { resources, config } = await examplePlan(stack);
+    const policies = vaultPolicies(resources);
+    const mount = mountPath(config);
+    const committeePaths = [`${mount}/data/${COMMITTEE_KEY}`, ...config.committee.map((n) => `${mount}/data/${nodeKey(n.id)}`)];
+    const readers = ROLE_TYPES.flatMap((t) => ofType(resources, t)).filter((r) => committeePaths.some((p) => can((r.inputs as any).tokenPolicies.map((n: string) => policies.get(n)!), p, "read")));
+    expect(readers.length).toBeGreaterThanOrEqual(config.committee.length);
+    const cloud = readers.filter((r) => r.type !== JWT_ROLE_TYPE).map(roleNameOf);
+    if (config.posture === "production") {
+      expect(cloud).toEqual([]);
+      const [mountResource] = ofType(resources, "vault:jwt/authBackend:AuthBackend");
+      expect(mountResource.inputs).toMatchObject({ path: attestedAuthMount(config.name), boundIssuer: ATTESTATION_SERVICE.issuer, jwksUrl: ATTESTATION_SERVICE.jwksUrl });
+      for (const r of readers) expect((r.inputs as any).backend).toBe(attestedAuthMount(config.name));
+    } else {
+      // devtest: committee servers keep their cloud-identity roles, and no attested mount exists
+      expect(cloud.sort()).toEqual(config.committee.map((n) => roleName(config, n.id)).sort());
+      expect(ofType(resources, "vault:jwt/authBackend:AuthBackend")).toEqual([]);
+    }
+  });
+
   it("never lets the aggregator read the committee secret", async () => {
     const { resources, config } = await examplePlan(stack);
     const policies = vaultPolicies(resources);
-    const aggregatorRole = ROLE_TYPES.flatMap((t) => ofType(resources, t)).find((r) => (r.inputs as any).role.endsWith(`.${config.aggregator.id}`))!;
+    const aggregatorRole = ROLE_TYPES.flatMap((t) => ofType(resources, t)).find((r) => roleNameOf(r) === roleName(config, config.aggregator.id))!;
     const held = (aggregatorRole.inputs as any).tokenPolicies.map((n: string) => policies.get(n)!);
     expect(can(held, `${mountPath(config)}/data/${COMMITTEE_KEY}`, "read")).toBe(false);
     expect(JSON.stringify(held)).not.toContain(COMMITTEE_KEY);
@@ -69,11 +97,18 @@ describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
   it("binds each node's auth role to that node's own identity and account, with short-lived tokens", async () => {
     const { resources, config } = await examplePlan(stack);
     for (const node of instanceNodes(config)) {
-      const role = ROLE_TYPES.flatMap((t) => ofType(resources, t)).find((r) => (r.inputs as any).role.endsWith(`.${node.id}`))!;
+      const role = ROLE_TYPES.flatMap((t) => ofType(resources, t)).find((r) => isRoleOf(roleNameOf(r), roleName(config, node.id)))!;
       const i = role.inputs as any;
       expect(i.tokenTtl).toBeLessThanOrEqual(3600);
       expect(i.tokenMaxTtl).toBe(i.tokenTtl);
       const mine = resources.filter((r) => ownerOf(r) === node.id);
+      if (role.type === JWT_ROLE_TYPE) {
+        // attested (test/attestation.test.ts judges its claims): bound to this node and its reserved address
+        expect(config.posture).toBe("production");
+        expect(i.boundClaims["/tdx/attester_runtime_data/zipnet_node"]).toBe(node.id);
+        expect(ofType(mine, "gcp:compute/address:Address")).toHaveLength(1);
+        continue;
+      }
       if (node.cloud === "gcp") {
         const vm = ofType(mine, "gcp:compute/instance:Instance")[0].inputs as any;
         expect(i.type).toBe("gce");

@@ -27,7 +27,16 @@ describe("the deployer policy in docs/vault.md", () => {
     }
     for (const p of ofType(resources, "vault:index/policy:Policy")) calls.push([`sys/policies/acl/${(p.inputs as any).name}`, ["create", "read", "update", "delete"]]);
     for (const r of resources.filter((x) => /^vault:[a-z]+\/authBackendRole:AuthBackendRole$/.test(x.type))) {
-      calls.push([`auth/${(r.inputs as any).backend}/role/${(r.inputs as any).role}`, ["create", "read", "update", "delete"]]);
+      const { backend, role, roleName } = r.inputs as any;
+      calls.push([`auth/${backend}/role/${role ?? roleName}`, ["create", "read", "update", "delete"]]);
+    }
+    // vault_jwt_auth_backend (terraform-provider-vault resource_jwt_auth_backend.go): enable and read the
+    // mount (sys/auth/<path>, sudo), write and read its config, read its tune (sys/mounts/auth/<path>/tune).
+    const jwtMounts = ofType(resources, "vault:jwt/authBackend:AuthBackend");
+    expect(jwtMounts).toHaveLength(1);
+    for (const j of jwtMounts) {
+      const p = (j.inputs as any).path;
+      calls.push([`sys/auth/${p}`, ["create", "read", "update", "delete", "sudo"]], [`auth/${p}/config`, ["create", "read", "update"]], [`sys/mounts/auth/${p}/tune`, ["read"]]);
     }
     for (const a of ofType(resources, "vault:index/audit:Audit")) calls.push([`sys/audit/${(a.inputs as any).path}`, ["create", "update", "delete", "sudo"]], ["sys/audit", ["read", "sudo"]]);
     expect(calls.length).toBeGreaterThan(15);
@@ -35,7 +44,7 @@ describe("the deployer policy in docs/vault.md", () => {
     const missing = calls.flatMap(([p, caps]) => caps.filter((c) => !can([policy], p, c)).map((c) => `${c} ${p}`));
     expect(missing).toEqual([]);
     // scoped to the instance: another instance's mount, policies and roles stay out of reach
-    for (const p of ["sys/mounts/zipnet/acme.preview", "zipnet/acme.preview/data/committee", "sys/policies/acl/zipnet.acme.preview.p1", "auth/gcp/role/zipnet.acme.preview.p1"]) {
+    for (const p of ["sys/mounts/zipnet/acme.preview", "zipnet/acme.preview/data/committee", "sys/policies/acl/zipnet.acme.preview.p1", "auth/gcp/role/zipnet.acme.preview.p1", "sys/auth/zipnet-attest/acme.preview", "auth/zipnet-attest/acme.mainnet/role/zipnet.acme.preview.p1_x"]) {
       expect(can([policy], p, "update"), p).toBe(false);
     }
   });

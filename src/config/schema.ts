@@ -166,6 +166,12 @@ export const instanceSchema = z.strictObject({
     namespace: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "expected a namespace path").optional(),
     /** KV v2 mount path owned by this instance; default `zipnet/<instance name>`. */
     mount: z.string().regex(/^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/, "expected a mount path like zipnet/acme.mainnet").optional(),
+    /**
+     * SHA-256 of the DER of the CA certificate Vault's TLS chains to (lowercase hex). Production
+     * committee servers put it in their attested token, and their roles bind it: a login through
+     * a host-substituted Vault or CA is refused (docs/attestation.md).
+     */
+    caSha256: z.string().regex(/^[0-9a-f]{64}$/, "expected the SHA-256 of Vault's CA certificate, 64 lowercase hex characters").optional(),
     /** Mount paths of the cloud auth backends in Vault. */
     authMounts: z
       .strictObject({ gcp: z.string().default("gcp"), azure: z.string().default("azure"), aws: z.string().default("aws") })

@@ -253,6 +253,9 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
       issues.push({ path: at("minParticipants"), expected: `at least ${PRODUCTION_MIN_PARTICIPANTS} in production`, found: config.minParticipants });
     }
     if (!config.vault.address.startsWith("https://")) issues.push({ path: at("vault.address"), expected: "an https:// address (production)", found: config.vault.address });
+    if (!config.vault.caSha256) {
+      issues.push({ path: at("vault.caSha256"), expected: "the SHA-256 of Vault's CA certificate (production: committee servers' attested logins bind it)", found: undefined });
+    }
     // Any-trust needs diverse fault domains: pairwise distinct accounts and regions.
     for (let i = 0; i < config.committee.length; i++) {
       for (let j = 0; j < i; j++) {

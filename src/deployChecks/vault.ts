@@ -6,7 +6,10 @@ const KV_CONFIG = "vault:kv/secretBackendV2:SecretBackendV2";
 const MOUNT = "vault:index/mount:Mount";
 const AUDIT = "vault:index/audit:Audit";
 const POLICY = "vault:index/policy:Policy";
-const ROLES = ["vault:gcp/authBackendRole:AuthBackendRole", "vault:azure/authBackendRole:AuthBackendRole", "vault:aws/authBackendRole:AuthBackendRole"];
+const JWT_ROLE = "vault:jwt/authBackendRole:AuthBackendRole";
+const JWT_MOUNT = "vault:jwt/authBackend:AuthBackend";
+const ROLES = ["vault:gcp/authBackendRole:AuthBackendRole", "vault:azure/authBackendRole:AuthBackendRole", "vault:aws/authBackendRole:AuthBackendRole", JWT_ROLE];
+const JWT = "hashicorp/vault-plugin-auth-jwt @2e68bba";
 const AWS_ROLE = "vault:aws/authBackendRole:AuthBackendRole";
 const AZURE_ROLE = "vault:azure/authBackendRole:AuthBackendRole";
 const TFV = "hashicorp/terraform-provider-vault (bridged by @pulumi/vault)";
@@ -107,5 +110,41 @@ export const policyName: DeployRule = {
   check(s, _ctx, report) {
     const name = s.props.name;
     if (typeof name === "string" && !POLICY_NAME.test(name)) report("name", "a lowercase policy name of [a-z0-9._-]", name);
+  },
+};
+
+const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : typeof v === "string" ? v !== "" : v !== undefined && v !== null && !(typeof v === "object" && Object.keys(v as object).length === 0));
+
+export const jwtRoleConstraints: DeployRule = {
+  id: "vault.jwt-role",
+  types: [JWT_ROLE],
+  description:
+    "A JWT auth role has a user_claim; an oidc role (the default role_type) has allowed_redirect_uris; any other role has at least one bound constraint (bound_audiences, bound_subject, bound_claims or token_bound_cidrs).",
+  source: `${JWT} path_role.go l.524-526 ("a user claim must be defined on the role"), l.544-547 ("'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified"), l.549-558 ("must have at least one bound constraint when creating/updating a role")`,
+  check(s, _ctx, report) {
+    const p = s.props;
+    if (!isUnknown(p.userClaim) && !nonEmpty(p.userClaim)) report("userClaim", "a user claim (Vault refuses a role without one)", p.userClaim);
+    if (isUnknown(p.roleType)) return;
+    const type = p.roleType ?? "oidc";
+    if (type === "oidc") {
+      if (!isUnknown(p.allowedRedirectUris) && !nonEmpty(p.allowedRedirectUris)) report("roleType", '"jwt", or allowedRedirectUris for an oidc role (the default)', p.roleType);
+      return;
+    }
+    const bounds = [p.boundAudiences, p.boundSubject, p.boundClaims, p.tokenBoundCidrs];
+    if (!bounds.some((b) => isUnknown(b) || nonEmpty(b))) report("boundClaims", "at least one bound constraint (bound audiences, subject, claims or token CIDRs)", undefined);
+  },
+};
+
+export const jwtMountKeys: DeployRule = {
+  id: "vault.jwt-mount-keys",
+  types: [JWT_MOUNT],
+  description: "A JWT auth mount's config names exactly one source of keys: jwt_validation_pubkeys, jwks_url, jwks_pairs or oidc_discovery_url.",
+  source: `${JWT} path_config.go l.262-281 ("exactly one of 'jwt_validation_pubkeys', 'jwks_url', 'jwks_pairs' or 'oidc_discovery_url' must be set"); ${TFV} vault/resource_jwt_auth_backend.go (writes auth/<path>/config after enabling the mount)`,
+  check(s, _ctx, report) {
+    const p = s.props;
+    const sources = ["jwtValidationPubkeys", "jwksUrl", "jwksPairs", "oidcDiscoveryUrl"];
+    if (sources.some((k) => isUnknown(p[k]))) return;
+    const set = sources.filter((k) => nonEmpty(p[k]));
+    if (set.length !== 1) report(set.length ? set.join(", ") : "jwksUrl", "exactly one of jwtValidationPubkeys, jwksUrl, jwksPairs, oidcDiscoveryUrl", set.length ? `${set.length} set` : undefined);
   },
 };

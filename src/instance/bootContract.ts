@@ -1,12 +1,16 @@
 /**
  * The boot contract: the non-secret settings a node's image reads at boot (GCP metadata
  * `user-data`, Azure `userData`, AWS `userData`), as one JSON document. Secrets never cross
- * it: the image logs in to Vault with the VM's cloud identity, reads the listed paths and
- * hands them to zipnet as `*_FILE` paths on tmpfs. docs/boot-contract.md is its reference.
+ * it: the image logs in to Vault (production committee servers with an attested TDX token, other
+ * nodes with the VM's cloud identity), reads the listed paths and hands them to zipnet as
+ * `*_FILE` paths on tmpfs. docs/boot-contract.md is its reference.
  */
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
 import { archiveBucketName, archivePrefix, archiverIdentity } from "../archive/naming";
 import { nodeSecretPaths, roleName } from "../secrets/layout";
+import { machineTypeOf } from "../config/validate";
+import { ATTESTATION_SERVICE, RUNTIME_DATA_FIELDS, attestedAudience, attestedAuthMount, attestedRoleName, isAttestedLogin } from "../../policies/contract/attestation";
+import { committeePlatform, setsFor } from "../../policies/contract/measurements";
 
 export const BOOT_CONTRACT_SCHEMA = "zipnet-boot/v1";
 /** tmpfs folder the image renders secrets into. */
@@ -14,6 +18,8 @@ export const SECRETS_TMPFS = "/run/zipnet";
 
 /** How each cloud's VM proves its identity to Vault. */
 export const VAULT_AUTH_METHOD: Record<Cloud, string> = { gcp: "gcp-gce", azure: "azure", aws: "aws-iam" };
+/** How a production committee server logs in instead: a JWT login with its attestation token. */
+export const ATTESTED_AUTH_METHOD = "jwt-attested";
 
 /** The cloud's own time service (link-local or host clock), used before any public server. */
 export const CLOUD_TIME_SOURCE: Record<Cloud, string> = {
@@ -41,10 +47,43 @@ export interface BootContract {
   env: Record<string, string>;
   iroh: { port: number };
   vault: { address: string; namespace?: string; authMethod: string; authMount: string; role: string; secrets: BootSecret[] };
+  /** Production committee servers: how to obtain the token their Vault roles accept (docs/attestation.md). */
+  attestation?: AttestedLogin;
   time: { sources: string[]; nts: boolean };
   tmpfs: string;
   /** The aggregator runs the Broadcasts archiver job (when the instance has an archive and no other runner). */
   archive?: { cloud: string; bucket: string; prefix: string; schedule: string; writer: string };
+}
+
+export interface AttestedLogin {
+  /** The attestation service and its API. */
+  service: string;
+  api: string;
+  /**
+   * The runtime data to attest, verbatim (its JSON is what the service hashes against REPORTDATA).
+   * The guest must connect to Vault only at `vault_address`, trusting only the CA whose SHA-256 it
+   * names: the role requires both, so a token made for a substituted Vault is refused by the real one.
+   */
+  runtimeData: Record<string, string>;
+  /** One role per reference set of the node's platform and machine type: log in with the one the TD's registers match. */
+  roles: Array<{ set: string; role: string }>;
+}
+
+function attestedLogin(config: InstanceConfig, node: InstanceNode): AttestedLogin {
+  const platform = committeePlatform(node.cloud);
+  const sets = platform ? setsFor(config.tdx.committee, platform, machineTypeOf(node, node.role)) : [];
+  return {
+    service: ATTESTATION_SERVICE.name,
+    api: ATTESTATION_SERVICE.apiUrl,
+    runtimeData: {
+      [RUNTIME_DATA_FIELDS.instance]: config.name,
+      [RUNTIME_DATA_FIELDS.node]: node.id,
+      [RUNTIME_DATA_FIELDS.audience]: attestedAudience(config.name, node.id),
+      [RUNTIME_DATA_FIELDS.vaultAddress]: config.vault.address,
+      [RUNTIME_DATA_FIELDS.vaultCa]: config.vault.caSha256 ?? "",
+    },
+    roles: sets.map((s) => ({ set: s.name, role: attestedRoleName(config.name, node.id, s.name) })),
+  };
 }
 
 const SECRET_FILES: Record<string, string> = {
@@ -63,6 +102,7 @@ export function bootContract(config: InstanceConfig, node: InstanceNode): BootCo
     env[envName] = SECRET_FILES[envName];
     return { env: envName, path, field: "value", file: SECRET_FILES[envName] };
   });
+  const attested = isAttestedLogin(config.posture, node.role);
   return {
     schema: BOOT_CONTRACT_SCHEMA,
     role: node.role,
@@ -72,11 +112,12 @@ export function bootContract(config: InstanceConfig, node: InstanceNode): BootCo
     vault: {
       address: config.vault.address,
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
-      authMethod: VAULT_AUTH_METHOD[node.cloud],
-      authMount: config.vault.authMounts[node.cloud],
+      authMethod: attested ? ATTESTED_AUTH_METHOD : VAULT_AUTH_METHOD[node.cloud],
+      authMount: attested ? attestedAuthMount(config.name) : config.vault.authMounts[node.cloud],
       role: roleName(config, node.id),
       secrets,
     },
+    ...(attested ? { attestation: attestedLogin(config, node) } : {}),
     time: { sources: [CLOUD_TIME_SOURCE[node.cloud], ...config.network.timeServers], nts: true },
     tmpfs: SECRETS_TMPFS,
     ...(node.role === "aggregator" && config.archive && !config.archive.runner

@@ -54,7 +54,7 @@ export function postureRecord(config: InstanceConfig): Record<string, unknown> {
     tdx: config.tdx,
     images: config.images,
     network: config.network,
-    vault: { address: config.vault.address, namespace: config.vault.namespace ?? "", mount: mountPath(config), auditDevice: config.vault.auditDevice, existingAudit: config.vault.existingAudit ?? null },
+    vault: { address: config.vault.address, caSha256: config.vault.caSha256 ?? "", namespace: config.vault.namespace ?? "", mount: mountPath(config), auditDevice: config.vault.auditDevice, existingAudit: config.vault.existingAudit ?? null },
     nodes: instanceNodes(config).map((n) => ({ id: n.id, role: n.role, cloud: n.cloud, account: n.account, region: n.region, operator: n.operator ?? "", oncall: n.oncall, confidential: n.confidential, machineType: machineTypeOf(n, n.role) })),
     // Epochs stay out: rotating a secret must change nothing but that secret.
     rotation: { lastRehearsal: config.rotation.lastRehearsal ?? "" },
@@ -83,7 +83,7 @@ export class ZipnetInstance extends pulumi.ComponentResource {
       const built = new BUILDERS[node.cloud](node.id, { instance: config, node, bootContract: contract }, { parent: this });
       const zone = defaultZone(node);
       this.nodes[node.id] = { role: node.role, cloud: node.cloud, account: node.account, region: node.region, ...(zone ? { zone } : {}), publicAddress: built.publicAddress, bootContract: contract };
-      return { node, identity: built.identity, zone };
+      return { node, identity: built.identity, zone, address: built.publicAddress };
     });
     this.secrets = new SecretScopes("secrets", { instance: config, nodes: scoped }, { parent: this });
     if (config.archive) {

@@ -12,6 +12,7 @@ import { firewallRules, cidrsByFamily } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
 import { wipeHooks } from "../lifecycle/wipe";
+import { isAttestedLogin } from "../../policies/contract/attestation";
 import { SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
 
 /** Shortest delay GCP allows before a destroyed key version's material is gone. */
@@ -118,6 +119,12 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
       o,
     );
 
+    // A production committee server's attested Vault login is accepted only from this address
+    // (token_bound_cidrs), so it must outlive stops and maintenance restarts: reserved, not ephemeral.
+    const address = isAttestedLogin(instance.posture, node.role)
+      ? new gcp.compute.Address(`${name}-address`, { region: node.region, addressType: "EXTERNAL", description: `zipnet ${instance.name} ${node.id}: public address` }, o)
+      : undefined;
+
     const confidential = node.confidential;
     this.vm = new gcp.compute.Instance(
       `${name}-vm`,
@@ -137,7 +144,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
           kmsKeySelfLink: diskKey.id,
           initializeParams: { image: instance.images.gcp!, type: "pd-balanced", size: 20, labels },
         },
-        networkInterfaces: [{ subnetwork: subnet.id, network: network.id, nicType: "GVNIC", accessConfigs: [{}] }],
+        networkInterfaces: [{ subnetwork: subnet.id, network: network.id, nicType: "GVNIC", accessConfigs: [address ? { natIp: address.address } : {}] }],
         metadata: {
           "serial-port-enable": "FALSE",
           "block-project-ssh-keys": "TRUE",
@@ -154,7 +161,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
     );
 
     this.identity = serviceAccount.email;
-    this.publicAddress = this.vm.networkInterfaces.apply((nics) => nics?.[0]?.accessConfigs?.[0]?.natIp ?? "");
+    this.publicAddress = address ? address.address : this.vm.networkInterfaces.apply((nics) => nics?.[0]?.accessConfigs?.[0]?.natIp ?? "");
     this.registerOutputs({ identity: this.identity, publicAddress: this.publicAddress });
   }
 }

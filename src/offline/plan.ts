@@ -9,6 +9,8 @@ import type { InstanceConfig } from "../config/schema";
 import { LABEL_NODE } from "../../policies/contract/labels";
 import { firewallRules } from "../instance/firewall";
 import { nodeSecretPaths, roleName } from "../secrets/layout";
+import { bootContract } from "../instance/bootContract";
+import { attestedAuthMount } from "../../policies/contract/attestation";
 import { instanceNodes } from "../config/validate";
 import { PROJECT_ROOT, STACKS_DIR_ENV, type CliConfig } from "../config/stackFile";
 import type { EngineModel, RecordedResource } from "./engine/model";
@@ -92,7 +94,14 @@ export function summarize(plan: Plan, opts: { verbose?: boolean } = {}): string 
   lines.push("");
   lines.push(`vault: ${config.vault.address}${config.vault.namespace ? ` namespace ${config.vault.namespace}` : ""}, audit device ${config.vault.auditDevice}`);
   for (const node of instanceNodes(config)) {
-    lines.push(`  ${node.id.padEnd(8)} role ${roleName(config, node.id)} (${config.vault.authMounts[node.cloud]}) reads ${Object.values(nodeSecretPaths(config, node)).join(", ")}`);
+    const reads = `reads ${Object.values(nodeSecretPaths(config, node)).join(", ")}`;
+    const login = bootContract(config, node).attestation;
+    if (login) {
+      const roles = login.roles.length ? login.roles.map((r) => r.role).join(", ") : "none (no reference set for its platform and machine type)";
+      lines.push(`  ${node.id.padEnd(8)} attested login (${login.service} TDX token) as ${roles} (${attestedAuthMount(config.name)}) ${reads}`);
+    } else {
+      lines.push(`  ${node.id.padEnd(8)} role ${roleName(config, node.id)} (${config.vault.authMounts[node.cloud]}) ${reads}`);
+    }
   }
   lines.push("");
   const custom = resources.filter((r) => r.custom);

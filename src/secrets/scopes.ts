@@ -13,6 +13,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
+import { machineTypeOf } from "../config/validate";
+import { ATTESTATION_SERVICE, attestedAuthMount, attestedBoundClaims, attestedRoleName, CLAIMS, isAttestedLogin } from "../../policies/contract/attestation";
+import { committeePlatform, setsFor } from "../../policies/contract/measurements";
 import { COMMITTEE_KEY, auditPath, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
 
 /** Versions kept per secret: the previous one stays readable for rollback. */
@@ -28,6 +31,8 @@ export interface ScopedNode {
   identity: pulumi.Input<string>;
   /** Zone the VM runs in (GCP binds the role to it). */
   zone?: string;
+  /** The VM's reserved public address: an attested login is accepted only from it. */
+  address: pulumi.Input<string>;
 }
 
 export interface SecretScopesArgs {
@@ -40,8 +45,8 @@ export interface SecretScopesArgs {
 export class SecretScopes extends pulumi.ComponentResource {
   /** The instance's KV v2 mount path. */
   public readonly mount: pulumi.Output<string>;
-  /** Vault role name per node id. */
-  public readonly roles: Record<string, string>;
+  /** Vault role names per node id: its cloud-identity role, or one attested role per reference set. */
+  public readonly roles: Record<string, string[]>;
 
   constructor(name: string, args: SecretScopesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("zipnet:secrets:SecretScopes", name, { mount: mountPath(args.instance) }, opts);
@@ -84,11 +89,17 @@ export class SecretScopes extends pulumi.ComponentResource {
     writeSecret(`${name}-committee`, COMMITTEE_KEY, instance.rotation.committeeEpoch);
 
     this.roles = {};
-    for (const { node, identity, zone } of args.nodes) {
+    let attestMount: vault.jwt.AuthBackend | undefined;
+    for (const { node, identity, zone, address } of args.nodes) {
       writeSecret(`${name}-${node.id}-secret`, nodeKey(node.id), instance.rotation.nodeEpochs[node.id] ?? 0);
       const policy = new vault.Policy(`${name}-${node.id}-policy`, { name: policyName(instance, node.id), policy: nodePolicyHcl(instance, node) }, o);
+      if (isAttestedLogin(instance.posture, node.role)) {
+        attestMount ??= attestedBackend(`${name}-attest`, instance, o);
+        this.roles[node.id] = attestedRoles(`${name}-${node.id}`, instance, node, { backend: attestMount.path.apply((p) => p ?? attestedAuthMount(instance.name)), address, policy: policy.name, ttl: instance.vault.tokenTtlSeconds }, o);
+        continue;
+      }
       const role = roleName(instance, node.id);
-      this.roles[node.id] = role;
+      this.roles[node.id] = [role];
       authRole(node.cloud, `${name}-${node.id}-role`, {
         backend: instance.vault.authMounts[node.cloud],
         role,
@@ -116,6 +127,69 @@ export class SecretScopes extends pulumi.ComponentResource {
     this.mount = mount.path;
     this.registerOutputs({ mount: this.mount, roles: this.roles });
   }
+}
+
+/**
+ * The instance's JWT auth mount for attested logins: tokens of the attestation service only,
+ * checked against its published keys and issuer (Vault checks `iss` only with bound_issuer:
+ * vault-plugin-auth-jwt path_config.go).
+ */
+function attestedBackend(name: string, instance: InstanceConfig, opts: pulumi.CustomResourceOptions): vault.jwt.AuthBackend {
+  return new vault.jwt.AuthBackend(
+    name,
+    {
+      path: attestedAuthMount(instance.name),
+      type: "jwt",
+      description: `zipnet ${instance.name}: committee logins with an ${ATTESTATION_SERVICE.name} TDX token`,
+      jwksUrl: ATTESTATION_SERVICE.jwksUrl,
+      boundIssuer: ATTESTATION_SERVICE.issuer,
+      jwtSupportedAlgs: [...ATTESTATION_SERVICE.algorithms],
+    },
+    opts,
+  );
+}
+
+interface AttestedRoleSpec {
+  backend: pulumi.Input<string>;
+  address: pulumi.Input<string>;
+  policy: pulumi.Input<string>;
+  ttl: number;
+}
+
+/**
+ * One JWT role per reference set of the node's platform and machine type: a role binds one set's
+ * registers together (Vault ORs the values listed under one claim, so two sets in one role would
+ * accept one set's MR_TD with another's RTMRs).
+ */
+function attestedRoles(name: string, instance: InstanceConfig, node: InstanceNode, spec: AttestedRoleSpec, opts: pulumi.CustomResourceOptions): string[] {
+  const platform = committeePlatform(node.cloud);
+  const sets = platform ? setsFor(instance.tdx.committee, platform, machineTypeOf(node, node.role)) : [];
+  return sets.map((set, i) => {
+    const roleName = attestedRoleName(instance.name, node.id, set.name);
+    const bound = attestedBoundClaims({ instance: instance.name, node: node.id, vaultAddress: instance.vault.address, vaultCaSha256: instance.vault.caSha256 ?? "", set });
+    new vault.jwt.AuthBackendRole(
+      `${name}-role-${i}`,
+      {
+        backend: spec.backend,
+        roleName,
+        roleType: "jwt",
+        userClaim: CLAIMS.runtime("node"),
+        userClaimJsonPointer: true,
+        // The provider sends each value split on commas (terraform-provider-vault
+        // resource_jwt_auth_backend_role.go): a list is its values joined; none hold a comma.
+        boundClaims: Object.fromEntries(Object.entries(bound).map(([claim, values]) => [claim, values.join(",")])),
+        boundClaimsType: "string",
+        // The node's reserved address: the one cloud-issued fact a login can be tied to besides the token.
+        tokenBoundCidrs: [pulumi.interpolate`${spec.address}/32`],
+        tokenPolicies: [spec.policy],
+        tokenNoDefaultPolicy: true,
+        tokenTtl: spec.ttl,
+        tokenMaxTtl: spec.ttl,
+      },
+      opts,
+    );
+    return roleName;
+  });
 }
 
 interface AuthRoleSpec {

@@ -79,10 +79,14 @@ describe("committee.tdx", () => {
     byName(plan, "c1-vm").inputs.machineType = "c3-standard-22";
     expect((await caught(plan, "committee.tdx")).map((d) => d.message)).toEqual([
       'c1-vm: machineType: expected a machine type with a tdx.committee reference set for gcp-tdx in the posture record, found "c3-standard-22"',
+      "secrets-c1-role-0: boundClaims: expected the registers of a tdx.committee reference set of c1's platform and machine type, found no such set in the posture record",
     ]);
     const resized = await loadPlan("acme.mainnet");
     byName(resized, "c1-vm").inputs.machineType = "c3-standard-8"; // the example has a set for it
-    expect(await caught(resized, "committee.tdx")).toEqual([]);
+    // Only the VM was edited: its attested role still binds the c3-standard-4 set's RTMR0 (the program regenerates it).
+    expect((await caught(resized, "committee.tdx")).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^secrets-c1-role-0: boundClaims\["\/tdx\/tdx_rtmr0"\]: expected only "cf7664.*\(c1, reference set server-v1.4.0-c3-standard-8\), found "f48ced/),
+    ]);
   });
 
   it("catches each GCP TDX setting removed", async () => {
@@ -99,6 +103,8 @@ describe("committee.tdx", () => {
       'c1-vm: machineType: expected a c3-* machine type (GCP TDX), found "n2-standard-4"',
       "c1-vm: shieldedInstanceConfig.enableVtpm: expected true, found false",
       'c1-vm: machineType: expected a machine type with a tdx.committee reference set for gcp-tdx in the posture record, found "n2-standard-4"',
+      // its attested Vault role can no longer bind a set the VM boots against
+      "secrets-c1-role-0: boundClaims: expected the registers of a tdx.committee reference set of c1's platform and machine type, found no such set in the posture record",
     ]);
   });
 
@@ -119,6 +125,8 @@ describe("committee.tdx", () => {
     byName(plan, "agg-vm").inputs.tags["zipnet-role"] = "committee";
     expect((await caught(plan, "committee.tdx")).map((d) => d.message)).toEqual([
       'agg-vm: type: expected a GCP or Azure TDX VM (AWS offers no Intel TDX guests), found "aws:ec2/instance:Instance"',
+      // a production committee server's secret, readable through its AWS identity
+      "secrets-agg-role: type: expected an attestation-bound JWT role (vault:jwt/authBackendRole:AuthBackendRole) for zipnet/acme.mainnet/data/nodes/agg: a production committee secret is never readable through a cloud identity, found vault:aws/authBackendRole:AuthBackendRole",
     ]);
     expect(await caught(await loadPlan("acme.preview"), "committee.tdx", "advisory")).toEqual([]); // p3 is a devtest AWS committee server
   });
@@ -164,7 +172,7 @@ describe("committee.node-secret", () => {
     expect(ds.map((d) => d.message).sort()).toEqual([
       'c2-vm: userData vault.secrets[0].path: expected a secret path no other node reads (also read by c1-vm), found "zipnet/acme.mainnet/data/nodes/c1"',
       'c2-vm: userData vault.secrets[0].path: expected the node\'s own secret zipnet/acme.mainnet/data/nodes/c2, found "zipnet/acme.mainnet/data/nodes/c1"',
-      'secrets-c3-role: tokenPolicies: expected policies granting read on the node\'s own secret zipnet/acme.mainnet/data/nodes/c3, found ["zipnet.acme.mainnet.c3"]',
+      'secrets-c3-role-0: tokenPolicies: expected policies granting read on the node\'s own secret zipnet/acme.mainnet/data/nodes/c3, found ["zipnet.acme.mainnet.c3"]',
     ]);
   });
 

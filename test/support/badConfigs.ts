@@ -83,6 +83,8 @@ export const BAD: BadCase[] = [
   { why: "missing image for a cloud in use", stack: PREVIEW, mutate: (r) => delete r.images.azure, path: ".images.azure", says: /azure server image/ },
   { why: "bad AMI", stack: PREVIEW, mutate: (r) => (r.images.aws = "ubuntu-22.04"), path: ".images.aws", says: /AMI id/ },
   { why: "low min participants in production", stack: MAINNET, mutate: (r) => (r.minParticipants = 1), path: ".minParticipants", says: /at least 3 in production/ },
+  { why: "no Vault CA fingerprint in production", stack: MAINNET, mutate: (r) => delete r.vault.caSha256, path: ".vault.caSha256", says: /SHA-256 of Vault's CA/ },
+  { why: "a Vault CA fingerprint that is not SHA-256 hex", stack: MAINNET, mutate: (r) => (r.vault.caSha256 = "AB:CD"), path: ".vault.caSha256", says: /64 lowercase hex/ },
   { why: "http Vault in production", stack: MAINNET, mutate: (r) => (r.vault.address = "http://vault.acme.example:8200"), path: ".vault.address", says: /https/ },
   { why: "existing audit device without attestation", stack: MAINNET, mutate: (r) => (r.vault.auditDevice = "existing"), path: ".vault.existingAudit", says: /attestation/ },
   { why: "epoch for an unknown node", stack: MAINNET, mutate: (r) => (r.rotation.nodeEpochs = { c7: 1 }), path: ".rotation.nodeEpochs.c7", says: /node id of this instance/ },

@@ -34,6 +34,14 @@ export function exampleConfig(stack: string, mutate?: (raw: any) => void): Insta
   if (stack !== AZURE_MAINNET) return config;
   const c2 = config.committee.findIndex((n) => n.id === "c2");
   config.committee[c2] = { ...config.committee[c2], cloud: "azure", account: "4f1c2b3a-8d7e-4c6b-9a5f-1e2d3c4b5a69", region: "westeurope", zone: undefined };
+  // What an operator targeting Azure would write: a reference set of its platform (the paravisor's
+  // MR_TD and the vTPM's image PCRs), so c2 gets its attested Vault role like any committee server.
+  config.tdx.committee.push({
+    name: "server-v1.4.0-azure",
+    platform: "azure-tdx",
+    machineTypes: [],
+    registers: { mrtd: { value: "a1".repeat(48), enforce: true }, pcr4: { value: "b2".repeat(32), enforce: true }, pcr9: { value: "c3".repeat(32), enforce: true } },
+  });
   config.images.azure = "/subscriptions/0b6e2a61-5d1c-4a8e-9f3b-2c7d8e9f0a1b/resourceGroups/acme-images/providers/Microsoft.Compute/galleries/acmezipnet/images/zipnet-server-tdx/versions/1.4.0";
   return config;
 }

@@ -4,6 +4,7 @@
  */
 import { can, parsePolicyHcl, type VaultPolicy } from "../../lib/vaultAcl";
 import { scopedName } from "../../contract/vault";
+import { isRoleOf } from "../../contract/attestation";
 import type { StackModel, Vm } from "./model";
 import type { ResourceView } from "./resources";
 import { at, isUnknown, str, strings } from "./values";
@@ -35,7 +36,7 @@ export function vmRoleName(vm: Vm): string | undefined {
 export function nodeAccess(m: StackModel, vm: Vm): NodeAccess | undefined {
   const roleName = vmRoleName(vm);
   if (!roleName) return undefined;
-  const roles = m.authRoles().filter((r) => r.props.role === roleName || r.props.roleName === roleName);
+  const roles = m.authRoles().filter((r) => [r.props.role, r.props.roleName].some((n) => typeof n === "string" && isRoleOf(n, roleName)));
   if (roles.length === 0) return undefined;
   return accessOfRoles(m, roles, roleName);
 }

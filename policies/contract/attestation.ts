@@ -1,0 +1,116 @@
+/**
+ * Attestation-bound Vault logins: the attestation service a production committee server proves
+ * itself to, the claims of its token that a Vault JWT role binds, and the role each node gets per
+ * reference set. One source for the program (the roles it creates, the boot contract), the pack
+ * (what a committee server's role must bind) and the tests. docs/attestation.md cites every fact.
+ * Pure.
+ */
+import type { ReferenceSet } from "./measurements";
+import { scopedName } from "./vault";
+
+/**
+ * Intel Trust Authority (ITA): it appraises the TD quote itself, so the registers in its token are
+ * the ones the TDX module measured (docs/attestation.md). Issuer: Google's Confidential Space token
+ * reference ("Intel Trust Authority: https://portal.trustauthority.intel.com"); signing keys at
+ * `<portal>/certs` (the token header's `jku`); algorithms: intel/trustauthority-client-for-go
+ * go-connector/const.go (RS256, PS384); API: google/go-tpm-tools verifier/ita/client.go (US region).
+ */
+export const ATTESTATION_SERVICE = {
+  name: "intel-trust-authority",
+  issuer: "https://portal.trustauthority.intel.com",
+  jwksUrl: "https://portal.trustauthority.intel.com/certs",
+  apiUrl: "https://api.trustauthority.intel.com",
+  algorithms: ["PS384", "RS256"],
+} as const;
+
+/** Fields the guest puts in the attestation's runtime data (ITA checks their hash against REPORTDATA). */
+export const RUNTIME_DATA_FIELDS = {
+  instance: "zipnet_instance",
+  node: "zipnet_node",
+  audience: "zipnet_audience",
+  vaultAddress: "vault_address",
+  vaultCa: "vault_ca_sha256",
+} as const;
+
+/** JSON pointers into an ITA v2 token (TDX claims nested under `tdx`). */
+const TDX = "/tdx";
+const RUNTIME = `${TDX}/attester_runtime_data`;
+export const CLAIMS = {
+  teeType: `${TDX}/attester_type`,
+  debug: `${TDX}/dbgstat`,
+  runtime: (field: keyof typeof RUNTIME_DATA_FIELDS) => `${RUNTIME}/${RUNTIME_DATA_FIELDS[field]}`,
+  /** A TD register (mrtd, rtmr0..3) as the token carries it: `tdx_<name>`, lowercase hex. */
+  register: (register: string) => `${TDX}/tdx_${register}`,
+} as const;
+
+/** Registers an ITA TDX token carries (the quote body's MR_TD and RTMRs); vTPM PCRs are not among them. */
+export const TOKEN_REGISTERS: readonly string[] = ["mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3"];
+
+/** `attester_type` of a TDX quote. */
+export const TEE_TYPE = "TDX";
+/** Every EAT debug status that means debug is off (RFC 9711, EAT: the dbgstat claim); `enabled` is not among them. */
+export const DEBUG_DISABLED = ["disabled", "disabled-since-boot", "disabled-permanently", "disabled-fully-and-permanently"] as const;
+
+/** Whether a node logs in with an attested token (production committee servers) or its cloud identity. */
+export function isAttestedLogin(posture: string, role: string): boolean {
+  return posture === "production" && role === "committee";
+}
+
+/** The instance's JWT auth mount for attested logins. */
+export function attestedAuthMount(instanceName: string): string {
+  return `zipnet-attest/${instanceName}`;
+}
+
+/** The audience a node's token names: unique to the instance and node. */
+export function attestedAudience(instanceName: string, nodeId: string): string {
+  return `zipnet-vault/${instanceName}/${nodeId}`;
+}
+
+/**
+ * A node's role for one reference set: `zipnet.<instance>.<node>_<set>`. Instance names and node
+ * ids have no `_`, so the first `_` ends the node's scoped name (Vault role names allow [\w.-]).
+ */
+export function attestedRoleName(instanceName: string, nodeId: string, setName: string): string {
+  return `${scopedName(instanceName, nodeId)}_${setName}`;
+}
+
+/** Whether a role name is the node's (its scoped name, or one of its attested per-set roles). */
+export function isRoleOf(roleName: string, nodeScopedName: string): boolean {
+  return roleName === nodeScopedName || roleName.startsWith(`${nodeScopedName}_`);
+}
+
+export interface AttestedBinding {
+  instance: string;
+  node: string;
+  vaultAddress: string;
+  vaultCaSha256: string;
+  set: ReferenceSet;
+}
+
+/**
+ * What a node's role requires of a token: claim (JSON pointer) -> accepted values (any one).
+ * Registers are the set's enforced ones the token carries, lowercase.
+ */
+export function attestedBoundClaims(b: AttestedBinding): Record<string, string[]> {
+  const claims: Record<string, string[]> = {
+    [CLAIMS.teeType]: [TEE_TYPE],
+    [CLAIMS.debug]: [...DEBUG_DISABLED],
+    [CLAIMS.runtime("instance")]: [b.instance],
+    [CLAIMS.runtime("node")]: [b.node],
+    [CLAIMS.runtime("audience")]: [attestedAudience(b.instance, b.node)],
+    [CLAIMS.runtime("vaultAddress")]: [b.vaultAddress],
+    [CLAIMS.runtime("vaultCa")]: [b.vaultCaSha256.toLowerCase()],
+  };
+  for (const [register, { value, enforce }] of Object.entries(b.set.registers).sort(([a], [c]) => a.localeCompare(c))) {
+    if (enforce && TOKEN_REGISTERS.includes(register)) claims[CLAIMS.register(register)] = [value.toLowerCase()];
+  }
+  return claims;
+}
+
+/** The set's enforced registers no ITA TDX token carries (a role cannot bind them). */
+export function unbindableRegisters(set: ReferenceSet): string[] {
+  return Object.entries(set.registers)
+    .filter(([r, v]) => v.enforce && !TOKEN_REGISTERS.includes(r))
+    .map(([r]) => r)
+    .sort();
+}
