@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet } from "jose";
 import { ATTESTATION_SERVICE, RUNTIME_DATA_FIELDS, attestedAuthMount } from "../policies/contract/attestation";
+import { VAULT_JWT_MOUNT, VAULT_JWT_ROLE } from "../policies/contract/types";
 import { UNKNOWN_VALUE } from "../policies/contract/wire";
 import { roleBoundClaims } from "../policies/src/vaultLogin";
 import type { BootContract } from "../src/instance/bootContract";
@@ -98,7 +99,7 @@ beforeAll(async () => {
   signer = ita;
   stranger = other;
   const { resources, config } = await examplePlan("acme.mainnet");
-  [backend] = ofType(resources, "vault:jwt/authBackend:AuthBackend");
+  [backend] = ofType(resources, VAULT_JWT_MOUNT);
   const b = backend.inputs as Record<string, any>;
   // The service's published keys: here the local key set stands in for what jwks_url serves.
   mount = { boundIssuer: b.boundIssuer, jwks: { keys: [ita.jwk] } as JSONWebKeySet, supportedAlgs: b.jwtSupportedAlgs };
@@ -108,7 +109,7 @@ beforeAll(async () => {
     contracts.set(contract.node, contract);
     const set = config.tdx.committee.find((s) => s.name === contract.attestation!.roles[0].set)!;
     registers.set(contract.node, Object.fromEntries(Object.entries(set.registers).map(([k, v]) => [k, v.value])));
-    const r = ofType(resources, "vault:jwt/authBackendRole:AuthBackendRole").find((x) => (x.inputs as any).roleName === contract.attestation!.roles[0].role)!;
+    const r = ofType(resources, VAULT_JWT_ROLE).find((x) => (x.inputs as any).roleName === contract.attestation!.roles[0].role)!;
     roles.set(contract.node, { resource: r, role: storedRole(r, contract.node) });
   }
 }, 120_000);

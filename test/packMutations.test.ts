@@ -66,6 +66,18 @@ const bindToCloudIdentity = (state: StateFile, node: string) => {
   Object.assign(p, { backend: "gcp", role: `zipnet.acme.mainnet.${node}`, type: "gce", boundServiceAccounts: [`zn-${node}@acme-zipnet-${node}.iam.gserviceaccount.com`], boundProjects: [`acme-zipnet-${node}`], ...keep });
 };
 
+/** A new resource of the instance (both sides), parented like the stack's Vault resources. */
+const addResource = (state: StateFile, type: string, name: string, properties: Record<string, unknown>) => {
+  if (side === "outputs") return;
+  const template = named(state, "secrets-c1-policy");
+  const r = structuredClone(template);
+  r.urn = template.urn.replace(/vault:index\/policy:Policy::secrets-c1-policy$/, `${type}::${name}`);
+  r.type = type;
+  r.inputs = structuredClone(properties);
+  r.outputs = structuredClone(properties);
+  all(state).push(r);
+};
+
 async function audit(...list: StateFile[]): Promise<AuditResult> {
   return auditStates(
     list.map((state, i) => ({ label: `state-${i}`, state })),
@@ -253,7 +265,28 @@ describe("committee.tdx:vault-login: only an attested TDX token opens a committe
       (s) => (props(s, "secrets-agg-policy").policy += `\npath "zipnet/acme.mainnet/data/committee" {\n  capabilities = ["read"]\n}\n`),
       /secrets-agg-role: type: expected an attestation-bound JWT role .*zipnet\/acme.mainnet\/data\/committee.*found vault:aws\/authBackendRole/,
     ],
+    ["the posture record without the Vault CA fingerprint", (s) => (record(s).vault.caSha256 = ""), /secrets-c1-role-0: boundClaims: expected the posture record's vault.caSha256 .*found none in the posture record/],
+    ["the mount fetching keys through a private CA", (s) => (props(s, "secrets-attest").jwksCaPem = "-----BEGIN CERTIFICATE-----"), /secrets-attest: jwksCaPem: expected unset/],
+    ["c1's role carrying a policy defined outside the stack", (s) => (role(s).tokenPolicies = [...role(s).tokenPolicies.filter((p: string) => p !== "ops-admin"), "ops-admin"]), /secrets-c1-role-0: tokenPolicies: expected policies the stack defines .*found \["ops-admin"\]/],
+    ["c1's role bound to an address other than its VM's", (s) => {
+      props(s, "c1-vm").networkInterfaces[0].accessConfigs[0].natIp = "198.51.100.11";
+      role(s).tokenBoundCidrs = ["198.51.100.99/32"];
+    }, /tokenBoundCidrs: expected the node's reserved address alone \(198.51.100.11\/32\) for c1, found \["198.51.100.99\/32"\]/],
+    ["c1's role accepting its address and another", (s) => (role(s).tokenBoundCidrs = [role(s).tokenBoundCidrs[0], "203.0.113.0/24"]), /tokenBoundCidrs: expected the node's reserved address alone .*found \["\(unknown\)","203.0.113.0\/24"\]/],
+    ["an AppRole role given c1's policy", (s) => addResource(s, "vault:appRole/authBackendRole:AuthBackendRole", "ops-approle", { backend: "approle", roleName: "ops", tokenPolicies: ["zipnet.acme.mainnet.c1"] }), /ops-approle: type: expected an attestation-bound JWT role .*found vault:appRole\/authBackendRole/],
+    ["a token minted with c1's policy", (s) => addResource(s, "vault:index/token:Token", "ops-token", { policies: ["zipnet.acme.mainnet.c1"], ttl: "1h" }), /ops-token: type: expected an attestation-bound JWT role .*found vault:index\/token:Token/],
+    ["a raw Vault write under auth/", (s) => addResource(s, "vault:generic/endpoint:Endpoint", "ops-raw", { path: "auth/zipnet-attest/acme.mainnet/role/backdoor", dataJson: "{}" }), /ops-raw: path: expected no raw Vault write under auth\//],
   ];
+
+  it("accepts c1's role bound to exactly its VM's address, once the state knows it", async () => {
+    const s = copy(states["acme.mainnet"]);
+    for (side of ["inputs", "outputs"] as const) {
+      props(s, "c1-vm").networkInterfaces[0].accessConfigs[0].natIp = "198.51.100.11";
+      role(s).tokenBoundCidrs = ["198.51.100.11/32"];
+    }
+    side = "inputs";
+    expect((await audit(s)).violations.filter((v) => v.policy === "committee.tdx:vault-login")).toEqual([]);
+  });
 
   it.each(cases)("%s", async (_what, edit, says) => {
     const s = copy(states["acme.mainnet"]);

@@ -9,12 +9,13 @@ import { instanceNodes } from "../src/config/validate";
 import type { RecordedResource } from "../src/offline/engine/model";
 import { planInstance } from "../src/offline/planInProcess";
 import { COMMITTEE_KEY, mountPath, nodeKey, roleName } from "../src/secrets/layout";
-import { ATTESTATION_SERVICE, attestedAuthMount, isRoleOf } from "../policies/contract/attestation";
+import { ATTESTATION_SERVICE, CLAIMS, attestedAuthMount, isRoleOf } from "../policies/contract/attestation";
+import { VAULT_JWT_MOUNT, VAULT_JWT_ROLE } from "../policies/contract/types";
 import { EXAMPLE_STACKS, diffPlans, examplePlan, exampleConfig, isSecret, ofType, ownerOf, plainStrings } from "./support/plans";
 
 const OPERATIONS: Capability[] = ["read", "create", "update", "delete", "list"];
 const CLOUD_ROLE_TYPES = ["vault:gcp/authBackendRole:AuthBackendRole", "vault:azure/authBackendRole:AuthBackendRole", "vault:aws/authBackendRole:AuthBackendRole"];
-const JWT_ROLE_TYPE = "vault:jwt/authBackendRole:AuthBackendRole";
+const JWT_ROLE_TYPE = VAULT_JWT_ROLE;
 const ROLE_TYPES = [...CLOUD_ROLE_TYPES, JWT_ROLE_TYPE];
 
 /** The role's name (cloud roles: `role`; JWT roles: `roleName`) and the node it belongs to. */
@@ -75,13 +76,13 @@ describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
     const cloud = readers.filter((r) => r.type !== JWT_ROLE_TYPE).map(roleNameOf);
     if (config.posture === "production") {
       expect(cloud).toEqual([]);
-      const [mountResource] = ofType(resources, "vault:jwt/authBackend:AuthBackend");
+      const [mountResource] = ofType(resources, VAULT_JWT_MOUNT);
       expect(mountResource.inputs).toMatchObject({ path: attestedAuthMount(config.name), boundIssuer: ATTESTATION_SERVICE.issuer, jwksUrl: ATTESTATION_SERVICE.jwksUrl });
       for (const r of readers) expect((r.inputs as any).backend).toBe(attestedAuthMount(config.name));
     } else {
       // devtest: committee servers keep their cloud-identity roles, and no attested mount exists
       expect(cloud.sort()).toEqual(config.committee.map((n) => roleName(config, n.id)).sort());
-      expect(ofType(resources, "vault:jwt/authBackend:AuthBackend")).toEqual([]);
+      expect(ofType(resources, VAULT_JWT_MOUNT)).toEqual([]);
     }
   });
 
@@ -105,7 +106,7 @@ describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
       if (role.type === JWT_ROLE_TYPE) {
         // attested (test/attestation.test.ts judges its claims): bound to this node and its reserved address
         expect(config.posture).toBe("production");
-        expect(i.boundClaims["/tdx/attester_runtime_data/zipnet_node"]).toBe(node.id);
+        expect(i.boundClaims[CLAIMS.runtime("node")]).toBe(node.id);
         expect(ofType(mine, "gcp:compute/address:Address")).toHaveLength(1);
         continue;
       }
@@ -134,7 +135,9 @@ describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
       const i = vm.inputs as any;
       const raw = i.metadata?.["user-data"] ?? (node.cloud === "azure" ? Buffer.from(i.userData, "base64").toString() : i.userData);
       const contract = JSON.parse(raw);
-      expect(contract.vault.role).toBe(`zipnet.${config.name}.${node.id}`);
+      // attested nodes log in as their first reference set's role (attestation.roles lists each set's)
+      expect(contract.vault.role).toBe(contract.attestation ? contract.attestation.roles[0].role : `zipnet.${config.name}.${node.id}`);
+      if (contract.attestation) expect(contract.vault.role).toBe(`zipnet.${config.name}.${node.id}_server-v1.4.0-c3-standard-4`);
       expect(contract.vault.secrets.map((s: any) => s.path).sort()).toEqual(
         (node.role === "committee" ? [`${mountPath(config)}/data/${COMMITTEE_KEY}`] : []).concat(`${mountPath(config)}/data/${nodeKey(node.id)}`).sort(),
       );

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { can, parsePolicyHcl, type Capability } from "../policies/lib/vaultAcl";
+import { VAULT_JWT_MOUNT } from "../policies/contract/types";
 import { examplePlan, ofType } from "./support/plans";
 
 function docPolicy() {
@@ -32,7 +33,7 @@ describe("the deployer policy in docs/vault.md", () => {
     }
     // vault_jwt_auth_backend (terraform-provider-vault resource_jwt_auth_backend.go): enable and read the
     // mount (sys/auth/<path>, sudo), write and read its config, read its tune (sys/mounts/auth/<path>/tune).
-    const jwtMounts = ofType(resources, "vault:jwt/authBackend:AuthBackend");
+    const jwtMounts = ofType(resources, VAULT_JWT_MOUNT);
     expect(jwtMounts).toHaveLength(1);
     for (const j of jwtMounts) {
       const p = (j.inputs as any).path;

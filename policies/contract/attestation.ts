@@ -79,12 +79,27 @@ export function isRoleOf(roleName: string, nodeScopedName: string): boolean {
   return roleName === nodeScopedName || roleName.startsWith(`${nodeScopedName}_`);
 }
 
-export interface AttestedBinding {
+export interface AttestedNode {
   instance: string;
   node: string;
+  /** The Vault address and CA fingerprint the committee image is built with (config vault.address, vault.caSha256). */
   vaultAddress: string;
   vaultCaSha256: string;
+}
+
+export interface AttestedBinding extends AttestedNode {
   set: ReferenceSet;
+}
+
+/** The runtime data a node's guest attests (boot contract `attestation.runtimeData`), field -> value. */
+export function attestedRuntimeData(n: AttestedNode): Record<string, string> {
+  return {
+    [RUNTIME_DATA_FIELDS.instance]: n.instance,
+    [RUNTIME_DATA_FIELDS.node]: n.node,
+    [RUNTIME_DATA_FIELDS.audience]: attestedAudience(n.instance, n.node),
+    [RUNTIME_DATA_FIELDS.vaultAddress]: n.vaultAddress,
+    [RUNTIME_DATA_FIELDS.vaultCa]: n.vaultCaSha256.toLowerCase(),
+  };
 }
 
 /**
@@ -92,15 +107,9 @@ export interface AttestedBinding {
  * Registers are the set's enforced ones the token carries, lowercase.
  */
 export function attestedBoundClaims(b: AttestedBinding): Record<string, string[]> {
-  const claims: Record<string, string[]> = {
-    [CLAIMS.teeType]: [TEE_TYPE],
-    [CLAIMS.debug]: [...DEBUG_DISABLED],
-    [CLAIMS.runtime("instance")]: [b.instance],
-    [CLAIMS.runtime("node")]: [b.node],
-    [CLAIMS.runtime("audience")]: [attestedAudience(b.instance, b.node)],
-    [CLAIMS.runtime("vaultAddress")]: [b.vaultAddress],
-    [CLAIMS.runtime("vaultCa")]: [b.vaultCaSha256.toLowerCase()],
-  };
+  const claims: Record<string, string[]> = { [CLAIMS.teeType]: [TEE_TYPE], [CLAIMS.debug]: [...DEBUG_DISABLED] };
+  const runtime = attestedRuntimeData(b);
+  for (const field of Object.keys(RUNTIME_DATA_FIELDS) as Array<keyof typeof RUNTIME_DATA_FIELDS>) claims[CLAIMS.runtime(field)] = [runtime[RUNTIME_DATA_FIELDS[field]]];
   for (const [register, { value, enforce }] of Object.entries(b.set.registers).sort(([a], [c]) => a.localeCompare(c))) {
     if (enforce && TOKEN_REGISTERS.includes(register)) claims[CLAIMS.register(register)] = [value.toLowerCase()];
   }

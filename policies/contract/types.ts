@@ -24,3 +24,7 @@ export const SNAPSHOT_TYPES = [
 ] as const;
 /** Resources whose survival keeps a node's secrets: its VM, disks, snapshots and disk keys. */
 export const NODE_SECRET_HOLDERS: ReadonlySet<string> = new Set<string>([...VM_TYPES, ...KEY_TYPES, ...DISK_TYPES, ...SNAPSHOT_TYPES]);
+
+/** Vault's JWT auth mount and role (attested committee logins, docs/attestation.md). */
+export const VAULT_JWT_MOUNT = "vault:jwt/authBackend:AuthBackend";
+export const VAULT_JWT_ROLE = "vault:jwt/authBackendRole:AuthBackendRole";

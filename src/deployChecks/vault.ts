@@ -1,13 +1,12 @@
 /** Deploy checks for Vault, through the Terraform Vault provider (bridged by @pulumi/vault). */
 import { at, isUnknown, type DeployRule } from "./rule";
+import { VAULT_JWT_MOUNT as JWT_MOUNT, VAULT_JWT_ROLE as JWT_ROLE } from "../../policies/contract/types";
 
 const SECRET = "vault:kv/secretV2:SecretV2";
 const KV_CONFIG = "vault:kv/secretBackendV2:SecretBackendV2";
 const MOUNT = "vault:index/mount:Mount";
 const AUDIT = "vault:index/audit:Audit";
 const POLICY = "vault:index/policy:Policy";
-const JWT_ROLE = "vault:jwt/authBackendRole:AuthBackendRole";
-const JWT_MOUNT = "vault:jwt/authBackend:AuthBackend";
 const ROLES = ["vault:gcp/authBackendRole:AuthBackendRole", "vault:azure/authBackendRole:AuthBackendRole", "vault:aws/authBackendRole:AuthBackendRole", JWT_ROLE];
 const JWT = "hashicorp/vault-plugin-auth-jwt @2e68bba";
 const AWS_ROLE = "vault:aws/authBackendRole:AuthBackendRole";

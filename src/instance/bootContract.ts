@@ -7,10 +7,8 @@
  */
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
 import { archiveBucketName, archivePrefix, archiverIdentity } from "../archive/naming";
-import { nodeSecretPaths, roleName } from "../secrets/layout";
-import { machineTypeOf } from "../config/validate";
-import { ATTESTATION_SERVICE, RUNTIME_DATA_FIELDS, attestedAudience, attestedAuthMount, attestedRoleName, isAttestedLogin } from "../../policies/contract/attestation";
-import { committeePlatform, setsFor } from "../../policies/contract/measurements";
+import { attestedNode, attestedRoles, attestsLogin, nodeSecretPaths, roleName } from "../secrets/layout";
+import { ATTESTATION_SERVICE, attestedAuthMount, attestedRuntimeData } from "../../policies/contract/attestation";
 
 export const BOOT_CONTRACT_SCHEMA = "zipnet-boot/v1";
 /** tmpfs folder the image renders secrets into. */
@@ -70,19 +68,11 @@ export interface AttestedLogin {
 }
 
 function attestedLogin(config: InstanceConfig, node: InstanceNode): AttestedLogin {
-  const platform = committeePlatform(node.cloud);
-  const sets = platform ? setsFor(config.tdx.committee, platform, machineTypeOf(node, node.role)) : [];
   return {
     service: ATTESTATION_SERVICE.name,
     api: ATTESTATION_SERVICE.apiUrl,
-    runtimeData: {
-      [RUNTIME_DATA_FIELDS.instance]: config.name,
-      [RUNTIME_DATA_FIELDS.node]: node.id,
-      [RUNTIME_DATA_FIELDS.audience]: attestedAudience(config.name, node.id),
-      [RUNTIME_DATA_FIELDS.vaultAddress]: config.vault.address,
-      [RUNTIME_DATA_FIELDS.vaultCa]: config.vault.caSha256 ?? "",
-    },
-    roles: sets.map((s) => ({ set: s.name, role: attestedRoleName(config.name, node.id, s.name) })),
+    runtimeData: attestedRuntimeData(attestedNode(config, node)),
+    roles: attestedRoles(config, node).map((r) => ({ set: r.set.name, role: r.role })),
   };
 }
 
@@ -102,7 +92,7 @@ export function bootContract(config: InstanceConfig, node: InstanceNode): BootCo
     env[envName] = SECRET_FILES[envName];
     return { env: envName, path, field: "value", file: SECRET_FILES[envName] };
   });
-  const attested = isAttestedLogin(config.posture, node.role);
+  const attested = attestsLogin(config, node) ? attestedLogin(config, node) : undefined;
   return {
     schema: BOOT_CONTRACT_SCHEMA,
     role: node.role,
@@ -114,10 +104,11 @@ export function bootContract(config: InstanceConfig, node: InstanceNode): BootCo
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
       authMethod: attested ? ATTESTED_AUTH_METHOD : VAULT_AUTH_METHOD[node.cloud],
       authMount: attested ? attestedAuthMount(config.name) : config.vault.authMounts[node.cloud],
-      role: roleName(config, node.id),
+      // Attested: the first set's role (attestation.roles lists every set's; the TD's registers pick one).
+      role: attested?.roles[0]?.role ?? roleName(config, node.id),
       secrets,
     },
-    ...(attested ? { attestation: attestedLogin(config, node) } : {}),
+    ...(attested ? { attestation: attested } : {}),
     time: { sources: [CLOUD_TIME_SOURCE[node.cloud], ...config.network.timeServers], nts: true },
     tmpfs: SECRETS_TMPFS,
     ...(node.role === "aggregator" && config.archive && !config.archive.runner

@@ -4,6 +4,9 @@
  */
 import type { InstanceConfig, InstanceNode } from "../config/schema";
 import { COMMITTEE_KEY, auditDevicePath, committeeSecretPath, dataPath, defaultMount, nodeKey, nodeSecretPath, scopedName as scoped } from "../../policies/contract/vault";
+import { attestedRoleName, isAttestedLogin, type AttestedNode } from "../../policies/contract/attestation";
+import { committeePlatform, setsFor, type ReferenceSet } from "../../policies/contract/measurements";
+import { machineTypeOf } from "../config/validate";
 
 export { COMMITTEE_KEY, dataPath, nodeKey };
 
@@ -53,4 +56,21 @@ export function nodePolicyHcl(config: Pick<InstanceConfig, "name" | "vault">, no
   return Object.values(nodeSecretPaths(config, node))
     .map((path) => `path "${path}" {\n  capabilities = ["read"]\n}\n`)
     .join("\n");
+}
+
+/** Whether the node logs in with an attested token (production committee servers). */
+export function attestsLogin(config: Pick<InstanceConfig, "posture">, node: Pick<InstanceNode, "role">): boolean {
+  return isAttestedLogin(config.posture, node.role);
+}
+
+/** The node's attested roles: one per reference set of its platform and machine type. */
+export function attestedRoles(config: Pick<InstanceConfig, "name" | "tdx">, node: InstanceNode): Array<{ set: ReferenceSet; role: string }> {
+  const platform = committeePlatform(node.cloud);
+  const sets = platform ? setsFor(config.tdx.committee, platform, machineTypeOf(node, node.role)) : [];
+  return sets.map((set) => ({ set, role: attestedRoleName(config.name, node.id, set.name) }));
+}
+
+/** The node as its attested token and roles name it. */
+export function attestedNode(config: Pick<InstanceConfig, "name" | "vault">, node: Pick<InstanceNode, "id">): AttestedNode {
+  return { instance: config.name, node: node.id, vaultAddress: config.vault.address, vaultCaSha256: config.vault.caSha256 ?? "" };
 }

@@ -13,10 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
-import { machineTypeOf } from "../config/validate";
-import { ATTESTATION_SERVICE, attestedAuthMount, attestedBoundClaims, attestedRoleName, CLAIMS, isAttestedLogin } from "../../policies/contract/attestation";
-import { committeePlatform, setsFor } from "../../policies/contract/measurements";
-import { COMMITTEE_KEY, auditPath, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
+import { ATTESTATION_SERVICE, attestedAuthMount, attestedBoundClaims, CLAIMS } from "../../policies/contract/attestation";
+import { COMMITTEE_KEY, attestedNode, attestedRoles as rolesBySet, attestsLogin, auditPath, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
 
 /** Versions kept per secret: the previous one stays readable for rollback. */
 export const KV_MAX_VERSIONS = 5;
@@ -93,7 +91,7 @@ export class SecretScopes extends pulumi.ComponentResource {
     for (const { node, identity, zone, address } of args.nodes) {
       writeSecret(`${name}-${node.id}-secret`, nodeKey(node.id), instance.rotation.nodeEpochs[node.id] ?? 0);
       const policy = new vault.Policy(`${name}-${node.id}-policy`, { name: policyName(instance, node.id), policy: nodePolicyHcl(instance, node) }, o);
-      if (isAttestedLogin(instance.posture, node.role)) {
+      if (attestsLogin(instance, node)) {
         attestMount ??= attestedBackend(`${name}-attest`, instance, o);
         this.roles[node.id] = attestedRoles(`${name}-${node.id}`, instance, node, { backend: attestMount.path.apply((p) => p ?? attestedAuthMount(instance.name)), address, policy: policy.name, ttl: instance.vault.tokenTtlSeconds }, o);
         continue;
@@ -162,11 +160,8 @@ interface AttestedRoleSpec {
  * accept one set's MR_TD with another's RTMRs).
  */
 function attestedRoles(name: string, instance: InstanceConfig, node: InstanceNode, spec: AttestedRoleSpec, opts: pulumi.CustomResourceOptions): string[] {
-  const platform = committeePlatform(node.cloud);
-  const sets = platform ? setsFor(instance.tdx.committee, platform, machineTypeOf(node, node.role)) : [];
-  return sets.map((set, i) => {
-    const roleName = attestedRoleName(instance.name, node.id, set.name);
-    const bound = attestedBoundClaims({ instance: instance.name, node: node.id, vaultAddress: instance.vault.address, vaultCaSha256: instance.vault.caSha256 ?? "", set });
+  return rolesBySet(instance, node).map(({ set, role: roleName }, i) => {
+    const bound = attestedBoundClaims({ ...attestedNode(instance, node), set });
     new vault.jwt.AuthBackendRole(
       `${name}-role-${i}`,
       {

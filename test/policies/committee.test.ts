@@ -71,6 +71,8 @@ describe("committee.tdx", () => {
     const ds = await caught(await loadPlan(AZURE_MAINNET), "committee.tdx");
     expect(ds.map((d) => [d.policy, d.message])).toEqual([
       ["committee.tdx:reference", expect.stringMatching(/^c2-vm: cloud: expected a platform whose guest produces mosaik TDX tickets \(gcp-tdx\): an Azure TDX guest has no configfs-tsm tdx_guest provider .*, found azure-tdx$/)],
+      // and its Vault role cannot bind the image: no TDX token carries the vTPM PCRs its set enforces
+      ["committee.tdx:vault-login", "secrets-c2-role-0: boundClaims: expected a reference set whose enforced registers an intel-trust-authority TDX token carries (server-v1.4.0-azure enforces pcr4, pcr9), found registers no token can show"],
     ]);
   });
 
@@ -115,7 +117,8 @@ describe("committee.tdx", () => {
     vm.securityProfile.uefiSettings.secureBootEnabled = false;
     vm.hardwareProfile.vmSize = "Standard_DC4as_v5";
     delete vm.storageProfile.osDisk.managedDisk.securityProfile;
-    const ds = (await caught(plan, "committee.tdx")).filter((d) => d.policy !== "committee.tdx:reference");
+    // :reference and :vault-login refuse Azure in production whatever its settings (the baseline)
+    const ds = (await caught(plan, "committee.tdx")).filter((d) => d.policy !== "committee.tdx:reference" && d.policy !== "committee.tdx:vault-login");
     expect(ds).toHaveLength(4);
     expect(ds.every((d) => d.message.startsWith("c2-vm: "))).toBe(true);
   });
@@ -126,7 +129,7 @@ describe("committee.tdx", () => {
     expect((await caught(plan, "committee.tdx")).map((d) => d.message)).toEqual([
       'agg-vm: type: expected a GCP or Azure TDX VM (AWS offers no Intel TDX guests), found "aws:ec2/instance:Instance"',
       // a production committee server's secret, readable through its AWS identity
-      "secrets-agg-role: type: expected an attestation-bound JWT role (vault:jwt/authBackendRole:AuthBackendRole) for zipnet/acme.mainnet/data/nodes/agg: a production committee secret is never readable through a cloud identity, found vault:aws/authBackendRole:AuthBackendRole",
+      "secrets-agg-role: type: expected an attestation-bound JWT role (vault:jwt/authBackendRole:AuthBackendRole) for zipnet/acme.mainnet/data/nodes/agg: a production committee secret is never readable through a cloud identity or any other login, found vault:aws/authBackendRole:AuthBackendRole",
     ]);
     expect(await caught(await loadPlan("acme.preview"), "committee.tdx", "advisory")).toEqual([]); // p3 is a devtest AWS committee server
   });
