@@ -173,7 +173,7 @@ const isString = (v: unknown): v is string => typeof v === "string";
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 
 /** Why a value is not a reference set (registers of its platform, of their sizes), or undefined. */
-function referenceSetProblem(value: unknown): string | undefined {
+export function referenceSetProblem(value: unknown): string | undefined {
   const set = value as Record<string, unknown> | null;
   if (!set || typeof set !== "object" || Array.isArray(set)) return "not an object";
   if (!isString(set.name) || !(PLATFORMS as readonly unknown[]).includes(set.platform) || !isStringArray(set.machineTypes)) return "expected {name, platform, machineTypes, registers}";
