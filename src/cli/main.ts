@@ -40,6 +40,7 @@ import { PlanError, planStack, summarize } from "../offline/plan";
 import { formatDeployChecks } from "../deployChecks";
 import { styleFor } from "../offline/audit/style";
 import { stderrProgress } from "./progress";
+import { ManifestInputError, addManifestCommands } from "./manifest";
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATIONS = 1;
@@ -354,6 +355,7 @@ export function buildCli(): Command {
       if (!readText(file, "a publication file")) throw new UsageError(`${file}: expected a publication file, found an empty file`);
       process.exitCode = verify(file, sig, pubkey);
     });
+  addManifestCommands(cli);
   return cli;
 }
 
@@ -371,7 +373,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`plan failed: ${err.message}\n`);
       return EXIT_VIOLATIONS;
     }
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError || err instanceof KeyFileError || err instanceof OutputError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError || err instanceof KeyFileError || err instanceof OutputError || err instanceof ManifestInputError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
     }

@@ -1,0 +1,174 @@
+/**
+ * `infra manifest init|amend|sign|verify|ceremony`: the instance manifest of a federated instance
+ * and the sealing ceremony of its committee secret (docs/federation.md). Exit codes: 0 done or
+ * valid, 1 a manifest that does not verify, 2 unreadable input or a refused option.
+ */
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { InputFileError, readInputText } from "../config/inputFile";
+import { KeyFormatError, loadPrivateKey, publicKeyBase64 } from "../deployRecord/ed25519";
+import { amendChain, initChain, manifestHash, manifestShapeProblem, parseManifestChain, renderChain, signNewest, verifyManifestChain, type Manifest, type ManifestChain } from "../federation/manifest";
+import { committeeCeremony, sealedFileName } from "../federation/seal";
+import { OutputError, PendingWrites, checkOutputDir, checkOutputFile } from "./outputs";
+
+/** Bad input to a manifest command (exit 2). */
+export class ManifestInputError extends Error {}
+
+const EXIT_OK = 0;
+const EXIT_NOT_VERIFIED = 1;
+
+function readText(file: string, what: string): string {
+  try {
+    const text = readInputText(file, what);
+    if (text.trim() === "") throw new ManifestInputError(`${file}: expected ${what}, found an empty file`);
+    return text;
+  } catch (err) {
+    if (err instanceof InputFileError) throw new ManifestInputError(err.message);
+    throw err;
+  }
+}
+
+function readChain(file: string): ManifestChain {
+  const parsed = parseManifestChain(readText(file, "a manifest file"));
+  if ("problem" in parsed) throw new ManifestInputError(`${file}: ${parsed.problem}`);
+  return parsed.chain;
+}
+
+/** An epoch body from a JSON file: a manifest without `epoch` and `previous` (the chain sets them). */
+function readBody(file: string): Omit<Manifest, "epoch" | "previous"> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readText(file, "a manifest body (JSON)"));
+  } catch (err) {
+    if (err instanceof ManifestInputError) throw err;
+    throw new ManifestInputError(`${file}: expected JSON, found ${(err as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ManifestInputError(`${file}: expected a JSON object`);
+  const body = { ...(value as Record<string, unknown>), epoch: 1, previous: null };
+  if ("epoch" in (value as object) || "previous" in (value as object)) throw new ManifestInputError(`${file}: expected a body without epoch and previous (the chain numbers and links epochs)`);
+  const problem = manifestShapeProblem(body, "body");
+  if (problem) throw new ManifestInputError(`${file}: ${problem}`);
+  return value as Omit<Manifest, "epoch" | "previous">;
+}
+
+function write(file: string, content: string, option: string, inputs: Array<{ option: string; file: string }>): void {
+  checkOutputFile(option, file, inputs);
+  const pending = new PendingWrites();
+  pending.add(file, content);
+  pending.commit();
+}
+
+function verifyCommand(file: string, opts: { genesis?: string; minEpoch?: string }): number {
+  if (opts.genesis !== undefined && !/^[0-9a-f]{64}$/.test(opts.genesis)) throw new ManifestInputError(`--genesis: expected the SHA-256 (64 lowercase hex) of epoch 1, found ${JSON.stringify(opts.genesis)}`);
+  const minEpoch = opts.minEpoch === undefined ? undefined : Number(opts.minEpoch);
+  if (minEpoch !== undefined && (!Number.isInteger(minEpoch) || minEpoch < 1)) throw new ManifestInputError(`--min-epoch: expected an integer from 1, found ${JSON.stringify(opts.minEpoch)}`);
+  const result = verifyManifestChain(readText(file, "a manifest file"), { genesis: opts.genesis, minEpoch });
+  if (!result.ok) {
+    if (result.input) throw new ManifestInputError(`${file}: ${result.reason}`);
+    process.stdout.write(`NOT VERIFIED: ${file}: ${result.reason}\n`);
+    return EXIT_NOT_VERIFIED;
+  }
+  const m = result.newest;
+  const ops = m.operators.map((o) => `${o.id} (${o.organization}: ${m.nodes.filter((n) => n.operator === o.id).map((n) => n.id).join(", ")})`).join(", ");
+  process.stdout.write(`ok: ${file}: instance ${m.instance} (${m.posture}), epoch ${m.epoch} of ${result.chain.epochs.length}, signed by every operator: ${ops}\n`);
+  process.stdout.write(`  epoch ${m.epoch} hash ${manifestHash(m)}; genesis ${manifestHash(result.chain.epochs[0].manifest)}\n`);
+  return EXIT_OK;
+}
+
+function signCommand(file: string, opts: { operator: string; key: string }): number {
+  const chain = readChain(file);
+  let key;
+  try {
+    key = loadPrivateKey(readText(opts.key, "an Ed25519 private key"));
+  } catch (err) {
+    if (err instanceof KeyFormatError) throw new ManifestInputError(`${opts.key}: ${err.message}`);
+    throw err;
+  }
+  const pub = publicKeyBase64(key);
+  const n = chain.epochs.length;
+  const holds = (i: number) => i >= 0 && chain.epochs[i].manifest.operators.some((o) => o.id === opts.operator && o.signingKey === pub);
+  if (!holds(n - 1) && !holds(n - 2)) {
+    throw new ManifestInputError(`--key ${opts.key}: expected ${opts.operator}'s signing key in epoch ${n}${n > 1 ? ` or ${n - 1}` : ""}, found a key the manifest does not give it (${pub.slice(0, 12)}...)`);
+  }
+  write(file, renderChain(signNewest(chain, opts.operator, key, pub)), "manifest", []);
+  process.stdout.write(`signed epoch ${chain.epochs[n - 1].manifest.epoch} of ${file} as ${opts.operator}\n`);
+  return EXIT_OK;
+}
+
+function ceremonyCommand(file: string, opts: { out: string }): number {
+  const result = verifyManifestChain(readText(file, "a manifest file"));
+  if (!result.ok) {
+    if (result.input) throw new ManifestInputError(`${file}: ${result.reason}`);
+    process.stdout.write(`NOT VERIFIED: ${file}: ${result.reason} (no secret drawn)\n`);
+    return EXIT_NOT_VERIFIED;
+  }
+  const m = result.newest;
+  const inputs = [{ option: "manifest", file }];
+  checkOutputDir("--out", opts.out, inputs);
+  const holders = m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id));
+  const targets = holders.map((o) => path.join(opts.out, sealedFileName(m.instance, m.epoch, o.id)));
+  for (const t of targets) {
+    checkOutputFile("--out", t, inputs);
+    if (existsSync(t)) throw new OutputError(`--out: ${t} exists: a ceremony never replaces a sealed copy (an epoch has one committee secret)`);
+  }
+  const pending = new PendingWrites();
+  for (const sealed of committeeCeremony(m, manifestHash(m))) pending.add(path.join(opts.out, sealedFileName(m.instance, m.epoch, sealed.operator)), `${JSON.stringify(sealed, null, 2)}\n`);
+  for (const f of pending.commit()) process.stdout.write(`sealed: ${f}\n`);
+  process.stdout.write(`one committee secret for ${m.instance} epoch ${m.epoch}, sealed to ${holders.map((o) => o.id).join(", ")}; it was never written in plain\n`);
+  return EXIT_OK;
+}
+
+export function addManifestCommands(cli: Command): void {
+  const manifest = cli.command("manifest").description("the instance manifest of a federated instance: create, extend, sign, verify, and seal its committee secret");
+  manifest
+    .command("init")
+    .description("create a manifest whose epoch 1 is the body (JSON without epoch and previous)")
+    .argument("<file>", "the manifest to create (stacks/<instance>.manifest.json)")
+    .requiredOption("--body <json>", "the epoch's body")
+    .action((file: string, opts: { body: string }) => {
+      if (existsSync(file)) throw new ManifestInputError(`${file}: exists; extend a manifest with \`manifest amend\``);
+      const body = readBody(opts.body);
+      write(file, renderChain(initChain(body)), "manifest", [{ option: "--body", file: opts.body }]);
+      process.stdout.write(`created ${file}: epoch 1, unsigned (each operator runs \`manifest sign\`)\n`);
+      process.exitCode = EXIT_OK;
+    });
+  manifest
+    .command("amend")
+    .description("append the next epoch (a change of members, keys or placement); the previous epoch's operators must sign it too")
+    .argument("<file>", "the manifest")
+    .requiredOption("--body <json>", "the next epoch's body")
+    .action((file: string, opts: { body: string }) => {
+      const chain = readChain(file);
+      const next = amendChain(chain, readBody(opts.body));
+      write(file, renderChain(next), "manifest", [{ option: "--body", file: opts.body }]);
+      process.stdout.write(`appended epoch ${next.epochs.length} to ${file}, unsigned\n`);
+      process.exitCode = EXIT_OK;
+    });
+  manifest
+    .command("sign")
+    .description("sign the newest epoch as one operator")
+    .argument("<file>", "the manifest")
+    .requiredOption("--operator <id>", "the operator signing")
+    .requiredOption("--key <file>", "its Ed25519 private key (PKCS8 PEM or base64 seed)")
+    .action((file: string, opts: { operator: string; key: string }) => {
+      process.exitCode = signCommand(file, opts);
+    });
+  manifest
+    .command("verify")
+    .description("verify every epoch: hashes, n-of-n signatures, the previous operators' consent to each change, one organization per committee server")
+    .argument("<file>", "the manifest")
+    .option("--genesis <sha256>", "the hash of epoch 1 this stack pinned")
+    .option("--min-epoch <n>", "the newest epoch this stack has accepted (an older newest epoch is refused)")
+    .action((file: string, opts: { genesis?: string; minEpoch?: string }) => {
+      process.exitCode = verifyCommand(file, opts);
+    });
+  manifest
+    .command("ceremony")
+    .description("draw the committee secret once and seal one copy to each committee operator's X25519 key")
+    .argument("<file>", "the manifest (must verify)")
+    .requiredOption("--out <dir>", "where the sealed copies go (one file per committee operator)")
+    .action((file: string, opts: { out: string }) => {
+      process.exitCode = ceremonyCommand(file, opts);
+    });
+}
