@@ -3,12 +3,14 @@
  * 1 when not, 2 on unreadable input; the ceremony's sealed copies open only with their operator's
  * key and nothing it prints or writes holds the secret in plain.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadSealingPrivateKey, open, parseSealed } from "../../src/federation/seal";
+import { loadPrivateKey, publicKeyBase64 } from "../../src/deployRecord/ed25519";
+import { loadSealingPrivateKey, open, parseSealed, seal } from "../../src/federation/seal";
+import { toolSuite } from "../support/tools";
 import { federatedBody, makeOperator } from "../support/federation";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "infra.js");
@@ -72,5 +74,20 @@ describe("manifest CLI", () => {
     const r = await run("manifest", "verify", tampered);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/NOT VERIFIED: .*the signature by acme .* does not match the manifest/);
+  });
+});
+
+const DOC = readFileSync(path.join(__dirname, "..", "..", "docs", "federation.md"), "utf8");
+const tools = toolSuite("operator keys made as docs/federation.md says", "openssl", "base64");
+describe.skipIf(tools.skip)(tools.title, () => {
+  it("the openssl lines make a signing key the manifest accepts and a sealing key its copy opens with", () => {
+    const keys = mkdtempSync(path.join(tmpdir(), "fedkeys-"));
+    const lines = DOC.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("openssl ")).map((l) => l.replace(/\s+#.*$/, ""));
+    expect(lines).toHaveLength(4);
+    const outputs = lines.map((c) => execFileSync("bash", ["-euo", "pipefail", "-c", c], { cwd: keys, encoding: "utf8" }).trim());
+    const [signingKey, sealingKey] = outputs.slice(2);
+    expect(publicKeyBase64(loadPrivateKey(readFileSync(path.join(keys, "signing.pem"), "utf8")))).toBe(signingKey);
+    const sealed = seal(Buffer.alloc(32, 9), { instance: "acme.federated", epoch: 1, manifest: "0".repeat(64), operator: "acme", recipient: sealingKey });
+    expect(open(sealed, loadSealingPrivateKey(readFileSync(path.join(keys, "sealing.pem"), "utf8"))).equals(Buffer.alloc(32, 9))).toBe(true);
   });
 });

@@ -123,3 +123,14 @@ describe("the sealed committee secret", () => {
     expect(() => seal(Buffer.alloc(32), { instance: m.instance, epoch: 1, manifest: hash, operator: "beta", recipient: Buffer.alloc(32).toString("base64") })).toThrow(/X25519 key agreement (failed|produced the all-zero secret): a low-order/);
   });
 });
+
+describe("the example federated instance", () => {
+  it("stacks/acme.federated.manifest.json verifies: three organizations, one committee server each, signed by all three", async () => {
+    const { readFileSync } = await import("node:fs");
+    const r = verifyManifestChain(readFileSync(`${__dirname}/../../stacks/acme.federated.manifest.json`, "utf8"));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.newest.operators.map((o) => o.organization)).toEqual(["Acme Corp", "Beta Infrastruktur GmbH", "Gamma Networks KK"]);
+    expect(r.newest.nodes.filter((n) => n.role === "committee").map((n) => n.operator)).toEqual(["acme", "beta", "gamma"]);
+  });
+});
