@@ -5,19 +5,43 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadInstance } from "./config/load";
 import type { InstanceConfig } from "./config/schema";
-import { PUBLICATION_KEY_CONFIG, stacksDir } from "./config/stackFile";
+import { PUBLICATION_KEY_CONFIG, SEALING_KEY_CONFIG, stacksDir } from "./config/stackFile";
+import { checkFederation } from "./federation/stack";
+import { loadSealingPrivateKey, open as openSealed, type Sealed } from "./federation/seal";
 import { ConfigError, stackNameIssues } from "./config/validate";
 import { loadPrivateKey, sign } from "./deployRecord/ed25519";
 import { publicationOf, renderPublication } from "./deployRecord/publication";
-import { ZipnetInstance } from "./instance/instance";
+import { ZipnetInstance, type FederationFacts } from "./instance/instance";
 
 export interface ProgramOptions {
   /** Ed25519 key that signs the publication (a Pulumi secret: PKCS8 PEM or base64 seed). */
   publicationKey?: pulumi.Output<string>;
+  /** A federated operator's X25519 key that opens its sealed committee secret (a Pulumi secret). */
+  sealingKey?: pulumi.Output<string>;
+  /** The stack files' folder (the manifest and sealed copy of a federated stack). */
+  stacksDir?: string;
+}
+
+/**
+ * A federated stack's committee secret: its sealed copy, opened with the operator's key. Without
+ * the key a preview leaves the value unknown; an update refuses to run (it would write nothing true).
+ */
+function importedCommitteeSecret(sealed: Sealed, key: pulumi.Output<string> | undefined): pulumi.Output<string> {
+  if (key) return pulumi.secret(key.apply((k) => openSealed(sealed, loadSealingPrivateKey(k)).toString("base64")));
+  if (pulumi.runtime.isDryRun()) return pulumi.secret(pulumi.output(pulumi.unknown as unknown as string));
+  throw new pulumi.RunError(`${SEALING_KEY_CONFIG}: expected the operator's X25519 private key (a Pulumi secret: pulumi config set --secret ${SEALING_KEY_CONFIG.split(":")[1]} < sealing.pem) to import its sealed committee secret, found none`);
 }
 
 export function program(config: InstanceConfig, opts: ProgramOptions = {}) {
-  const instance = new ZipnetInstance(config.name, { config });
+  let federation: FederationFacts | undefined;
+  let committeeSecret: pulumi.Output<string> | undefined;
+  if (config.federation) {
+    const checked = checkFederation(config, opts.stacksDir ?? stacksDir());
+    if (!checked.stack) throw new pulumi.RunError(new ConfigError(checked.issues).message);
+    federation = { manifest: checked.stack.manifest, manifestHash: checked.stack.manifestHash };
+    if (checked.stack.sealed) committeeSecret = importedCommitteeSecret(checked.stack.sealed, opts.sealingKey);
+  }
+  const instance = new ZipnetInstance(config.name, { config, federation, committeeSecret });
   // The signed statement publishers verify: instance name, MR_TDs, images, fault domains.
   const publication = renderPublication(publicationOf(config));
   // A signature is not secret; the key that makes it is.
@@ -57,5 +81,6 @@ export function main() {
   const config = loadInstanceConfig();
   // One name for the key, here and where the offline plan leaves its encrypted value out.
   const [namespace, key] = PUBLICATION_KEY_CONFIG.split(":");
-  return program(config, { publicationKey: new pulumi.Config(namespace).getSecret(key) });
+  const [sealingNamespace, sealingKey] = SEALING_KEY_CONFIG.split(":");
+  return program(config, { publicationKey: new pulumi.Config(namespace).getSecret(key), sealingKey: new pulumi.Config(sealingNamespace).getSecret(sealingKey) });
 }

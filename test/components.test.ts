@@ -243,8 +243,8 @@ describe.each([...EXAMPLE_STACKS, AZURE_MAINNET])("%s", (stack) => {
     for (const g of keyGrants) expect((g.inputs as any).member).toMatch(/^serviceAccount:service-\d+@compute-system\.iam\.gserviceaccount\.com$/);
     // The only other grant: the aggregator that runs the archiver job may assume the archive's writer role, nothing else.
     const others = grants.filter((g) => !keyGrants.includes(g));
-    const archiver = config.archive && !config.archive.runner && config.archive.cloud === "aws" && config.aggregator.cloud === "aws";
-    expect(others.map((g) => `${ownerOf(g)} ${g.type}`)).toEqual(archiver ? [`${config.aggregator.id} aws:iam/rolePolicy:RolePolicy`] : []);
+    const archiver = config.archive && !config.archive.runner && config.archive.cloud === "aws" && config.aggregator!.cloud === "aws";
+    expect(others.map((g) => `${ownerOf(g)} ${g.type}`)).toEqual(archiver ? [`${config.aggregator!.id} aws:iam/rolePolicy:RolePolicy`] : []);
     for (const g of others) expect(JSON.parse((g.inputs as any).policy).Statement).toEqual([{ Effect: "Allow", Action: "sts:AssumeRole", Resource: expect.stringMatching(/:role\/zn-archiver-[0-9a-f]{8}$/) }]);
     for (const role of ofType(resources, "aws:iam/role:Role").filter((r) => nodeIds.has(ownerOf(r)))) {
       expect(JSON.parse((role.inputs as any).assumeRolePolicy).Statement).toEqual([

@@ -166,7 +166,7 @@ describe("a program the engine refuses fails the plan, naming the resource", () 
 
   it("planOf turns refusals into a PlanError listing them", async () => {
     const config = parseInstanceConfig(readCliConfig(stackFilePath("acme.preview")).values[CONFIG_KEY]);
-    const err = await planInstance({ ...config, aggregator: { ...config.aggregator, id: config.committee[0].id } }, "acme.preview").then(() => undefined, (e: unknown) => e);
+    const err = await planInstance({ ...config, aggregator: { ...config.aggregator!, id: config.committee[0].id } }, "acme.preview").then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(PlanError);
     const problems = (err as PlanError).problems;
     expect(problems.length).toBeGreaterThan(0);

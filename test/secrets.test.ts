@@ -89,7 +89,7 @@ describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
   it("never lets the aggregator read the committee secret", async () => {
     const { resources, config } = await examplePlan(stack);
     const policies = vaultPolicies(resources);
-    const aggregatorRole = ROLE_TYPES.flatMap((t) => ofType(resources, t)).find((r) => roleNameOf(r) === roleName(config, config.aggregator.id))!;
+    const aggregatorRole = ROLE_TYPES.flatMap((t) => ofType(resources, t)).find((r) => roleNameOf(r) === roleName(config, config.aggregator!.id))!;
     const held = (aggregatorRole.inputs as any).tokenPolicies.map((n: string) => policies.get(n)!);
     expect(can(held, `${mountPath(config)}/data/${COMMITTEE_KEY}`, "read")).toBe(false);
     expect(JSON.stringify(held)).not.toContain(COMMITTEE_KEY);

@@ -5,6 +5,7 @@
  */
 import { LABEL_ROLE } from "../contract/labels";
 import { recordOfView } from "./core/checks";
+import { federationOf } from "./core/federation";
 import { raw, resourcePolicies, stackPolicies } from "./core/policy";
 import { ZIPNET_INSTANCE_TYPE, instanceFromLabel, type ResourceView } from "./core/resources";
 import { at, containsUnknown, isObject, isUnknown, num, str } from "./core/values";
@@ -66,6 +67,9 @@ export const [broadcastArchive] = stackPolicies({
         });
     ctx.each(instances, (inst) => {
       if (inst.posture !== "production") return;
+      // A federated stack: the archive is the aggregator's operator's; another operator's stack holds none.
+      const fed = federationOf(m.records.find((x) => x.r === inst.subject)?.rec);
+      if (fed && fed.nodes.some((n) => n.role === "aggregator" && n.operator !== fed.operator)) return;
       const buckets = m.resources.filter(
         (r) =>
           (S3_BUCKETS.has(r.type) || r.type === GCS_BUCKET) &&
@@ -84,7 +88,7 @@ export const [broadcastArchive] = stackPolicies({
 export const [peerRegistry] = resourcePolicies({
   checklistId: "audit.peer-registry",
   description:
-    "A production posture record names the key of the instance's signed PeerId-to-legal-entity registry (registry.publicKey, an Ed25519 public key: SPKI PEM or base64 of 32 bytes). The pack cannot read the registry file: its signature and its node coverage are verified by the program and the offline audit, not here.",
+    "A production posture record names the key of the instance's signed PeerId-to-legal-entity registry (registry.publicKey, an Ed25519 public key: SPKI PEM or base64 of 32 bytes), or, for a federated instance, the hash of the manifest every operator signed (which maps PeerIds to organizations). The pack cannot read either file: signatures and node coverage are verified by the program and the offline audit, not here.",
   levels: [{ posture: "production", level: "mandatory" }],
   types: [ZIPNET_INSTANCE_TYPE],
   check(r, ctx) {
@@ -92,6 +96,8 @@ export const [peerRegistry] = resourcePolicies({
     if (!rec) return;
     const reg = rec.registry;
     if (isUnknown(reg)) return;
+    // A federated instance: the manifest every operator signs maps PeerIds to legal entities (the program verified it).
+    if (reg === null && isObject(rec.federation) && str(at(rec.federation, "manifest"))) return;
     const key = at(reg, "publicKey");
     if (isUnknown(key)) return;
     if (!isObject(reg) || !str(key)) {

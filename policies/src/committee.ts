@@ -9,6 +9,7 @@ import { raw, resourcePolicies, stackPolicies, type StackContext } from "./core/
 import { AWS_VM, AZURE_VM, GCP_VM, type ResourceView } from "./core/resources";
 import { grantingPolicies, grants, nodeAccess, vmRoleName } from "./core/vault";
 import { secretValues } from "./secrets";
+import { federationOf } from "./core/federation";
 import { arr, at, bool, isObject, isUnknown, lastSegment, num, obj, str, strings } from "./core/values";
 import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../contract/labels";
 import { AWS_KEY, AZURE_KEY, DISK_TYPES, GCP_KEY, SNAPSHOT_TYPES } from "../contract/types";
@@ -105,12 +106,43 @@ export const [committeeSize, committeeSizeDevtest] = stackPolicies({
   description: "The committee has at least 3 servers and an odd count (any-trust needs one honest server among several fault domains).",
   levels: "split",
   check(m, ctx) {
-    const nodes = committeeNodes(m);
+    // A federated stack holds one operator's servers: the instance's committee is the manifest's.
+    const fed = m.records.length === 1 ? federationOf(m.records[0].rec) : undefined;
+    const nodes = fed ? fed.nodes.filter((n) => n.role === "committee").map((n) => ({ id: n.id, subject: m.records[0].r })) : committeeNodes(m);
     if (nodes.length === 0) return;
     if (nodes.length < 3 || nodes.length % 2 === 0) {
       const subject = m.records[0]?.r ?? nodes[0].subject;
-      ctx.fail(subject, "committee", "at least 3 committee servers, an odd count", raw(`${nodes.length} (${nodes.map((n) => n.id).join(", ")})`));
+      ctx.fail(subject, fed ? "federation.nodes" : "committee", "at least 3 committee servers, an odd count", raw(`${nodes.length} (${nodes.map((n) => n.id).join(", ")})`));
     }
+  },
+});
+
+export const [federatedSide, federatedSideDevtest] = stackPolicies({
+  checklistId: "committee.fault-domains",
+  aspect: "federation",
+  description:
+    "A federated instance (one stack per operator): the manifest's committee servers are run by pairwise distinct organizations, in distinct accounts and regions; and this stack deploys only servers the manifest gives its operator, in the manifest's account and region.",
+  levels: "split",
+  check(m, ctx) {
+    ctx.each(m.records, (record) => {
+      const fed = federationOf(record.rec);
+      if (!fed) return;
+      const committee = fed.nodes.filter((n) => n.role === "committee");
+      for (const [a, b] of pairs(committee)) {
+        if (a.organization === b.organization) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} run by different organizations`, raw(`both by ${a.organization}`));
+        if (a.account === b.account) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} in different accounts`, raw(`both in ${a.account}`));
+        if (a.region === b.region) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} in different regions`, raw(`both in ${a.region}`));
+      }
+      for (const vm of m.nodeVms().filter((v) => !record.name || v.instance === record.name)) {
+        const entry = fed.nodes.find((n) => n.id === vm.node);
+        if (!entry) ctx.fail(vm.r, "zipnet-node", `a node of the manifest (${fed.nodes.map((n) => n.id).join(", ")})`, vm.node ?? raw("no node label"));
+        else if (entry.operator !== fed.operator) ctx.fail(vm.r, "zipnet-node", `a node the manifest gives to this stack's operator ${fed.operator}`, raw(`${entry.id}, which the manifest gives to ${entry.operator}`));
+        else {
+          if (vm.account && vm.account !== entry.account) ctx.fail(vm.r, "account", `the manifest's account for ${entry.id}: ${entry.account}`, vm.account);
+          if (vm.region && normalizeRegion(vm.region) !== normalizeRegion(entry.region)) ctx.fail(vm.r, "region", `the manifest's region for ${entry.id}: ${entry.region}`, vm.region);
+        }
+      }
+    });
   },
 });
 

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
 import * as path from "node:path";
+import { manifestPath } from "../federation/stack";
 import type { InstanceConfig } from "../config/schema";
 import { measurementRows, recordReferenceSets, type MeasurementRow } from "../../policies/contract/measurements";
 import { alertRules } from "../deployRecord/alerts";
@@ -107,6 +108,12 @@ export interface PublicationStatus {
  * production anything short of "holds and verifies" blocks the plan: publishers verify that file.
  */
 export function publicationNotice(config: InstanceConfig, stacksDir: string): PublicationStatus {
+  // A federated instance publishes its reference values and committee in the manifest every operator
+  // signs (loading the config verified it): no stack publishes the instance alone.
+  if (config.federation) {
+    const rel = path.relative(process.cwd(), manifestPath(stacksDir, config.name)) || manifestPath(stacksDir, config.name);
+    return { lines: [`publication: the signed manifest ${rel} publishes the reference values and the committee (federated: operator ${config.federation.operator})`] };
+  }
   const file = publishedPath(stacksDir, config.name);
   const rel = path.relative(process.cwd(), file) || file;
   const next = publicationOf(config);

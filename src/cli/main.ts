@@ -26,7 +26,7 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { loadInstance } from "../config/load";
 import { readCliConfig, stackFilePath, stackNameOf } from "../config/stackFile";
-import { CONFIG_KEY } from "../config/schema";
+import { CONFIG_KEY, NODE_ID } from "../config/schema";
 import { ConfigError, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, policyPackDirProblem, startPolicyPack } from "../offline/analyzer";
@@ -73,7 +73,7 @@ async function plan(opts: PlanOptions): Promise<number> {
   if (!opts.audit && (opts.auditJson || opts.report)) throw new UsageError("--audit-json and --report need the audit: drop --no-audit");
   if (opts.publicationKey && !opts.report) throw new UsageError("--publication-key signs the publication --report writes: add --report DIR");
   // A stack name names a file under stacks/: never a path (that is what --config-file is for).
-  if (opts.stack !== undefined && !isValidInstanceName(opts.stack)) throw new UsageError(`--stack: expected a stack name like acme.mainnet (a path goes to --config-file), found ${JSON.stringify(opts.stack)}`);
+  if (opts.stack !== undefined && !isStackName(opts.stack)) throw new UsageError(`--stack: expected a stack name like acme.mainnet, or acme.federated_beta for one operator of a federated instance (a path goes to --config-file), found ${JSON.stringify(opts.stack)}`);
   checkPolicyPackDir(opts.policyPack);
   const file = opts.configFile ? path.resolve(opts.configFile) : stackFilePath(opts.stack!);
   const stack = opts.stack ?? stackNameOf(file);
@@ -357,6 +357,12 @@ export function buildCli(): Command {
     });
   addManifestCommands(cli);
   return cli;
+}
+
+/** An instance name, or `<instance>_<operator>` (one operator's stack of a federated instance). */
+function isStackName(stack: string): boolean {
+  const [instance, operator, ...rest] = stack.split("_");
+  return rest.length === 0 && isValidInstanceName(instance) && (operator === undefined || NODE_ID.test(operator));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,13 @@
 /**
  * The stack's config as the program and the CLI load it: the instance config validated, then
- * the checks that read the stack's own files (the signed PeerId registry beside the stack file).
+ * the checks that read the stack's own files (the signed PeerId registry beside the stack file, and
+ * for a federated stack the signed manifest and its sealed committee secret).
  * Everything fails with a ConfigError before any resource is registered.
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkRegistry } from "../deployRecord/registry";
+import { checkFederation } from "../federation/stack";
 import type { InstanceConfig } from "./schema";
 import { ConfigError, parseInstanceConfig, type ConfigIssue } from "./validate";
 
@@ -19,7 +21,7 @@ function readIfExists(file: string): string | undefined {
  * Every committee server needs an entry; the aggregator may have one.
  */
 export function registryIssues(config: InstanceConfig, stacksDir: string): ConfigIssue[] {
-  if (config.posture !== "production" && !config.registry) return [];
+  if ((config.posture !== "production" && !config.registry) || (config.federation && !config.registry)) return [];
   const file = path.join(stacksDir, `${config.name}.registry.json`);
   return checkRegistry({
     registryText: readIfExists(file),
@@ -28,14 +30,14 @@ export function registryIssues(config: InstanceConfig, stacksDir: string): Confi
     instance: config.name,
     file,
     nodeIds: config.committee.map((n) => n.id),
-    optionalNodeIds: [config.aggregator.id],
+    optionalNodeIds: config.aggregator ? [config.aggregator.id] : [],
   });
 }
 
 /** Validates raw config and the stack's registry; throws ConfigError listing every problem. */
 export function loadInstance(raw: unknown, stacksDir: string): InstanceConfig {
   const config = parseInstanceConfig(raw);
-  const issues = registryIssues(config, stacksDir);
+  const issues = [...registryIssues(config, stacksDir), ...checkFederation(config, stacksDir).issues];
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }

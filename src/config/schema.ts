@@ -221,8 +221,24 @@ export const instanceSchema = z.strictObject({
       publicKey: z.string().min(32, "expected an Ed25519 public key (PEM or base64)"),
     })
     .optional(),
+  /**
+   * A federated instance (docs/federation.md): this stack is one operator's part of it, as the
+   * signed manifest `<stacks dir>/<name>.manifest.json` says. The stack is named `<name>_<operator>`.
+   */
+  federation: z
+    .strictObject({
+      /** This stack's operator: its id in the manifest. */
+      operator: z.string().regex(NODE_ID, "expected the operator's id in the manifest"),
+      /** SHA-256 of the manifest's epoch 1, pinned when the operator joined. */
+      genesis: z.string().regex(/^[0-9a-f]{64}$/, "expected the SHA-256 (64 lowercase hex) of the manifest's epoch 1"),
+      /** The newest manifest epoch this operator has accepted: an older manifest is a rollback. */
+      acceptedEpoch: z.int("expected an integer").min(1, "expected an epoch from 1"),
+    })
+    .optional(),
+  /** Committee servers (in a federated instance: this operator's only). */
   committee: z.array(nodeSchema).min(1, "expected at least one committee server"),
-  aggregator: nodeSchema,
+  /** The aggregator (a federated stack has it only when the manifest gives it to its operator). */
+  aggregator: nodeSchema.optional(),
   rotation: z
     .strictObject({
       /** Bump to rotate ZIPNET_COMMITTEE_SECRET (`pulumi up` writes a new KV version). */

@@ -61,6 +61,14 @@ export interface CliConfig {
 
 /** The stack's publication signing key (a Pulumi secret; the program signs with it under the CLI). */
 export const PUBLICATION_KEY_CONFIG = "zipnet-infra:publicationKey";
+/** A federated operator's X25519 key that opens its sealed committee secret (a Pulumi secret). */
+export const SEALING_KEY_CONFIG = "zipnet-infra:sealingKey";
+
+/** Encrypted keys the offline plan leaves out (it cannot decrypt them), with what that means. */
+const OFFLINE_SKIPPED: Readonly<Record<string, string>> = {
+  [PUBLICATION_KEY_CONFIG]: "the offline plan leaves it out and signs nothing with it (--report ... --publication-key FILE signs the publication)",
+  [SEALING_KEY_CONFIG]: "the offline plan leaves it out and does not open the sealed committee secret (its value stays unknown, as in a preview)",
+};
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -205,10 +213,10 @@ export function readCliConfig(file: string): CliConfig {
   const skipped: string[] = [];
   for (const pair of section.items) {
     const key = namespaced(String(isScalar(pair.key) ? pair.key.value : pair.key));
-    // The encrypted publication key (as the operator guide sets it) only signs under the CLI;
-    // offline, --publication-key FILE signs. Left out, and said so, rather than refused.
-    if (key === PUBLICATION_KEY_CONFIG && isMap(pair.value) && pair.value.items.length === 1 && isScalar(pair.value.items[0].key) && pair.value.items[0].key.value === "secure") {
-      skipped.push(`${key} is encrypted (secure:): the offline plan leaves it out and signs nothing with it (--report ... --publication-key FILE signs the publication)`);
+    // Encrypted keys (the publication key, a federated operator's sealing key) are used only under
+    // the CLI. Left out, and said so, rather than refused.
+    if (key in OFFLINE_SKIPPED && isMap(pair.value) && pair.value.items.length === 1 && isScalar(pair.value.items[0].key) && pair.value.items[0].key.value === "secure") {
+      skipped.push(`${key} is encrypted (secure:): ${OFFLINE_SKIPPED[key]}`);
       continue;
     }
     const value = goValue(pair.value, key, issues, doc);

@@ -69,7 +69,7 @@ function keyPath(path: readonly PropertyKey[]): string {
 export function instanceNodes(config: Pick<InstanceConfig, "committee" | "aggregator">): InstanceNode[] {
   return [
     ...config.committee.map((n) => ({ ...n, role: "committee" as const })),
-    { ...config.aggregator, role: "aggregator" as const },
+    ...(config.aggregator ? [{ ...config.aggregator, role: "aggregator" as const }] : []),
   ];
 }
 
@@ -150,12 +150,14 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
     if (seen.has(n.id)) issues.push({ path: at(p), expected: `a node id unique in the instance (${seen.get(n.id)} has it)`, found: n.id });
     else seen.set(n.id, p);
   });
-  if (seen.has(config.aggregator.id)) {
+  if (config.aggregator && seen.has(config.aggregator.id)) {
     issues.push({ path: at("aggregator.id"), expected: `a node id unique in the instance (${seen.get(config.aggregator.id)} has it)`, found: config.aggregator.id });
   }
+  // One aggregator per instance: a federated stack holds it only when its operator runs it.
+  if (!config.aggregator && !config.federation) issues.push({ path: at("aggregator"), expected: "the instance's aggregator node", found: undefined });
 
   config.committee.forEach((n, i) => nodeRules(n, at(`committee[${i}]`), true, issues));
-  nodeRules(config.aggregator, at("aggregator"), false, issues);
+  if (config.aggregator) nodeRules(config.aggregator, at("aggregator"), false, issues);
 
   // Every cloud in use needs its server image.
   for (const cloud of new Set(nodes.map((n) => n.cloud))) {
@@ -169,7 +171,7 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
   });
 
   for (const key of Object.keys(config.rotation.nodeEpochs)) {
-    if (!seen.has(key) && key !== config.aggregator.id) {
+    if (!seen.has(key) && key !== config.aggregator?.id) {
       issues.push({ path: at(`rotation.nodeEpochs.${key}`), expected: `a node id of this instance (${nodes.map((n) => n.id).join(", ")})`, found: key });
     }
   }
@@ -199,20 +201,24 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
     if (archive.runner !== undefined && !runnerFormat.test(archive.runner)) {
       issues.push({ path: at("archive.runner"), expected: archive.cloud === "aws" ? "an IAM role ARN" : "a GCP service account email", found: archive.runner });
     }
-    if (archive.runner === undefined && config.aggregator.cloud !== archive.cloud) {
+    if (!config.aggregator) {
+      issues.push({ path: at("archive"), expected: "no archive in a stack without the aggregator (the aggregator's operator runs the archive)", found: `${RAW}an archive` });
+    } else if (archive.runner === undefined && config.aggregator.cloud !== archive.cloud) {
       issues.push({ path: at("archive.runner"), expected: `the ${archive.cloud} principal that runs the archiver job (the aggregator runs on ${config.aggregator.cloud})`, found: undefined });
     }
   }
 
   if (production) {
-    if (!config.archive) {
+    if (!config.archive && config.aggregator) {
       issues.push({ path: at("archive"), expected: "the Broadcasts archive { cloud, account, region } (production; checklist audit.broadcast-archive)", found: undefined });
     }
-    if (!config.registry) {
+    // A federated instance's PeerIds and legal entities are in the manifest every operator signs.
+    if (!config.registry && !config.federation) {
       issues.push({ path: at("registry.publicKey"), expected: "the PeerId registry's Ed25519 public key (production; checklist audit.peer-registry)", found: undefined });
     }
     const n = config.committee.length;
-    if (n < 3 || n % 2 === 0) {
+    // A federated stack holds one operator's servers: the manifest's rules judge the whole committee.
+    if (!config.federation && (n < 3 || n % 2 === 0)) {
       issues.push({ path: at("committee"), expected: "at least 3 committee servers, an odd number (production)", found: `${n} servers` });
     }
     config.committee.forEach((node, i) => {
@@ -278,7 +284,16 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
  * build one instance under another's URNs, state and reports. Checked by the program (`pulumi
  * up`) and by the offline plan before anything runs.
  */
-export function stackNameIssues(config: Pick<InstanceConfig, "name">, stack: string): ConfigIssue[] {
+/** A federated operator's stack name: `<instance>_<operator>` (instance names and operator ids have no `_`). */
+export function federatedStackName(instance: string, operator: string): string {
+  return `${instance}_${operator}`;
+}
+
+export function stackNameIssues(config: Pick<InstanceConfig, "name" | "federation">, stack: string): ConfigIssue[] {
+  if (config.federation) {
+    const want = federatedStackName(config.name, config.federation.operator);
+    return want === stack ? [] : [{ path: `${CONFIG_KEY}.federation.operator`, expected: `the operator the stack "${stack}" is named after (one stack per operator: Pulumi.${want}.yaml)`, found: config.federation.operator }];
+  }
   return config.name === stack ? [] : [{ path: `${CONFIG_KEY}.name`, expected: `the stack's name "${stack}" (one stack per instance, named after it: Pulumi.${config.name}.yaml)`, found: config.name }];
 }
 

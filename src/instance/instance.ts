@@ -8,6 +8,7 @@
  * checklist items from.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { Manifest } from "../federation/manifest";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
 import { defaultZone } from "../config/defaults";
 import { instanceNodes, machineTypeOf } from "../config/validate";
@@ -22,9 +23,19 @@ import { INSTANCE_TYPE } from "../../policies/contract/wire";
 import { bootContract, type BootContract } from "./bootContract";
 
 
+/** A federated stack's verified manifest (src/federation/stack.ts). */
+export interface FederationFacts {
+  manifest: Manifest;
+  manifestHash: string;
+}
+
 export interface ZipnetInstanceArgs {
   /** The validated instance config (see parseInstanceConfig). */
   config: InstanceConfig;
+  /** A federated stack: the manifest it was checked against. */
+  federation?: FederationFacts;
+  /** A federated stack's committee secret, imported from its sealed copy (a Pulumi secret, base64). */
+  committeeSecret?: pulumi.Output<string>;
 }
 
 /** What the stack reports per node. */
@@ -45,7 +56,22 @@ const BUILDERS: Record<Cloud, new (name: string, args: NodeArgs, opts?: pulumi.C
 };
 
 /** The non-secret posture record registered as the component's inputs. */
-export function postureRecord(config: InstanceConfig): Record<string, unknown> {
+/**
+ * What the pack needs of a federated stack's manifest to judge the instance beyond this stack:
+ * this operator, the epoch, and every node with its operator's organization.
+ */
+export function federationRecord(config: InstanceConfig, fed: FederationFacts | undefined): Record<string, unknown> | null {
+  if (!config.federation || !fed) return null;
+  const orgOf = (op: string) => fed.manifest.operators.find((o) => o.id === op)?.organization ?? op;
+  return {
+    operator: config.federation.operator,
+    epoch: fed.manifest.epoch,
+    manifest: fed.manifestHash,
+    nodes: fed.manifest.nodes.map((n) => ({ id: n.id, role: n.role, operator: n.operator, organization: orgOf(n.operator), cloud: n.cloud, account: n.account, region: n.region })),
+  };
+}
+
+export function postureRecord(config: InstanceConfig, fed?: FederationFacts): Record<string, unknown> {
   return {
     name: config.name,
     posture: config.posture,
@@ -62,6 +88,7 @@ export function postureRecord(config: InstanceConfig): Record<string, unknown> {
     registry: config.registry ? { publicKey: config.registry.publicKey } : null,
     attestations: config.attestations,
     acknowledgedRisks: config.acknowledgedRisks,
+    federation: federationRecord(config, fed),
   };
 }
 
@@ -74,7 +101,7 @@ export class ZipnetInstance extends pulumi.ComponentResource {
   public readonly secrets: SecretScopes;
 
   constructor(name: string, args: ZipnetInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(INSTANCE_TYPE, name, postureRecord(args.config), opts);
+    super(INSTANCE_TYPE, name, postureRecord(args.config, args.federation), opts);
     const { config } = args;
 
     this.nodes = {};
@@ -85,7 +112,7 @@ export class ZipnetInstance extends pulumi.ComponentResource {
       this.nodes[node.id] = { role: node.role, cloud: node.cloud, account: node.account, region: node.region, ...(zone ? { zone } : {}), publicAddress: built.publicAddress, bootContract: contract };
       return { node, identity: built.identity, zone, address: built.publicAddress };
     });
-    this.secrets = new SecretScopes("secrets", { instance: config, nodes: scoped }, { parent: this });
+    this.secrets = new SecretScopes("secrets", { instance: config, nodes: scoped, committeeSecret: args.committeeSecret }, { parent: this });
     if (config.archive) {
       const aggregator = scoped.find((s) => s.node.role === "aggregator")!;
       new BroadcastArchive("archive", { instance: config, runner: config.archive.runner ?? aggregator.identity }, { parent: this });
@@ -93,6 +120,6 @@ export class ZipnetInstance extends pulumi.ComponentResource {
 
     this.instanceName = pulumi.output(config.name);
     // The posture record is also an output: the CLI gives stack policies components' outputs.
-    this.registerOutputs({ instanceName: this.instanceName, nodes: this.nodes, postureRecord: postureRecord(config) });
+    this.registerOutputs({ instanceName: this.instanceName, nodes: this.nodes, postureRecord: postureRecord(config, args.federation) });
   }
 }

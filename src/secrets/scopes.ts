@@ -36,8 +36,13 @@ export interface ScopedNode {
 export interface SecretScopesArgs {
   /** The validated instance config. */
   instance: InstanceConfig;
-  /** Every node of the instance. */
+  /** Every node of the instance (of a federated stack: this operator's). */
   nodes: ScopedNode[];
+  /**
+   * A federated stack's committee secret, imported from its sealed copy (base64, a Pulumi secret).
+   * A federated stack without committee servers holds no committee secret at all.
+   */
+  committeeSecret?: pulumi.Output<string>;
 }
 
 export class SecretScopes extends pulumi.ComponentResource {
@@ -64,10 +69,10 @@ export class SecretScopes extends pulumi.ComponentResource {
     );
     const kvConfig = new vault.kv.SecretBackendV2(`${name}-kv-config`, { mount: mount.path, maxVersions: KV_MAX_VERSIONS, casRequired: true }, o);
 
-    const writeSecret = (resourceName: string, key: string, epoch: number) => {
+    const writeSecret = (resourceName: string, key: string, epoch: number, imported?: pulumi.Output<string>) => {
       // Its own package's (default) provider: the engine sends a resource's Check to the provider
       // it names, and the vault plugin refuses a random type (pulumi/pulumi#5989).
-      const value = new random.RandomBytes(`${resourceName}-value`, { length: SECRET_BYTES, keepers: { epoch: String(epoch) } }, { parent: this });
+      const value = imported ? { base64: imported } : new random.RandomBytes(`${resourceName}-value`, { length: SECRET_BYTES, keepers: { epoch: String(epoch) } }, { parent: this });
       return new vault.kv.SecretV2(
         resourceName,
         {
@@ -84,7 +89,9 @@ export class SecretScopes extends pulumi.ComponentResource {
         { ...o, dependsOn: [kvConfig] },
       );
     };
-    writeSecret(`${name}-committee`, COMMITTEE_KEY, instance.rotation.committeeEpoch);
+    if (!instance.federation) writeSecret(`${name}-committee`, COMMITTEE_KEY, instance.rotation.committeeEpoch);
+    else if (args.committeeSecret) writeSecret(`${name}-committee`, COMMITTEE_KEY, instance.rotation.committeeEpoch, args.committeeSecret);
+    else if (args.nodes.some((n) => n.node.role === "committee")) throw new Error("a federated stack with committee servers needs its imported committee secret");
 
     this.roles = {};
     let attestMount: vault.jwt.AuthBackend | undefined;
