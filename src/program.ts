@@ -7,7 +7,7 @@ import { loadInstance } from "./config/load";
 import type { InstanceConfig } from "./config/schema";
 import { PUBLICATION_KEY_CONFIG, SEALING_KEY_CONFIG, stacksDir } from "./config/stackFile";
 import { checkFederation } from "./federation/stack";
-import { loadSealingPrivateKey, open as openSealed, type Sealed } from "./federation/seal";
+import { loadSealingPrivateKey, open as openSealed, secretCommitment, type Sealed } from "./federation/seal";
 import { ConfigError, stackNameIssues } from "./config/validate";
 import { loadPrivateKey, sign } from "./deployRecord/ed25519";
 import { publicationOf, renderPublication } from "./deployRecord/publication";
@@ -26,8 +26,17 @@ export interface ProgramOptions {
  * A federated stack's committee secret: its sealed copy, opened with the operator's key. Without
  * the key a preview leaves the value unknown; an update refuses to run (it would write nothing true).
  */
-function importedCommitteeSecret(sealed: Sealed, key: pulumi.Output<string> | undefined): pulumi.Output<string> {
-  if (key) return pulumi.secret(key.apply((k) => openSealed(sealed, loadSealingPrivateKey(k)).toString("base64")));
+function importedCommitteeSecret(sealed: Sealed, commitment: string, key: pulumi.Output<string> | undefined): pulumi.Output<string> {
+  if (key) {
+    return pulumi.secret(
+      key.apply((k) => {
+        const secret = openSealed(sealed, loadSealingPrivateKey(k));
+        // The secret every committee operator checked its copy against (the signed ceremony record).
+        if (secretCommitment(secret, sealed.instance, sealed.epoch) !== commitment) throw new pulumi.RunError(`the sealed committee secret of epoch ${sealed.epoch} does not match the signed ceremony record's commitment: not imported`);
+        return secret.toString("base64");
+      }),
+    );
+  }
   if (pulumi.runtime.isDryRun()) return pulumi.secret(pulumi.output(pulumi.unknown as unknown as string));
   throw new pulumi.RunError(`${SEALING_KEY_CONFIG}: expected the operator's X25519 private key (a Pulumi secret: pulumi config set --secret ${SEALING_KEY_CONFIG.split(":")[1]} < sealing.pem) to import its sealed committee secret, found none`);
 }
@@ -39,18 +48,19 @@ export function program(config: InstanceConfig, opts: ProgramOptions = {}) {
     const checked = checkFederation(config, opts.stacksDir ?? stacksDir());
     if (!checked.stack) throw new pulumi.RunError(new ConfigError(checked.issues).message);
     federation = { manifest: checked.stack.manifest, manifestHash: checked.stack.manifestHash };
-    if (checked.stack.sealed) committeeSecret = importedCommitteeSecret(checked.stack.sealed, opts.sealingKey);
+    if (checked.stack.sealed && checked.stack.commitment) committeeSecret = importedCommitteeSecret(checked.stack.sealed, checked.stack.commitment, opts.sealingKey);
   }
   const instance = new ZipnetInstance(config.name, { config, federation, committeeSecret });
-  // The signed statement publishers verify: instance name, MR_TDs, images, fault domains.
-  const publication = renderPublication(publicationOf(config));
+  // The signed statement publishers verify: instance name, MR_TDs, images, fault domains. A federated
+  // stack holds one operator's servers: the manifest every operator signs is the publication.
+  const publication: string | undefined = federation ? undefined : renderPublication(publicationOf(config));
   // A signature is not secret; the key that makes it is.
-  const publicationSignature = opts.publicationKey
-    ? pulumi.unsecret(opts.publicationKey.apply((key) => sign(publication, loadPrivateKey(key))))
-    : undefined;
+  const publicationSignature =
+    publication !== undefined && opts.publicationKey ? pulumi.unsecret(opts.publicationKey.apply((key) => sign(publication, loadPrivateKey(key)))) : undefined;
   return {
-    publication,
+    ...(publication !== undefined ? { publication } : {}),
     ...(publicationSignature ? { publicationSignature } : {}),
+    ...(federation ? { federation: { operator: config.federation!.operator, manifestEpoch: federation.manifest.epoch, manifest: federation.manifestHash } } : {}),
     instance: config.name,
     posture: config.posture,
     universe: config.universe ?? "",

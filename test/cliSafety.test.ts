@@ -399,7 +399,7 @@ function moreRows(): Row[] {
       const text = `${JSON.stringify({ schema: "zipnet-publication/v1", instance: "acme.preview" })}\n`;
       return ["verify-publication", write(d, "p.json", text), write(d, "p.json.sig", cryptoSign(null, Buffer.from(text), k.privateKey).toString("base64")), write(d, "k.pub", k.publicKey.export({ type: "spki", format: "pem" }) as string)];
     }, /a zipnet-publication\/v1 publication: this version reads zipnet-publication\/v2/),
-    row("plan: --stack given a path", () => ["plan", "--stack", "../stacks/Pulumi.acme.preview"], /--stack: expected a stack name like acme\.mainnet \(a path goes to --config-file\), found "\.\.\/stacks\/Pulumi\.acme\.preview"/),
+    row("plan: --stack given a path", () => ["plan", "--stack", "../stacks/Pulumi.acme.preview"], /--stack: expected a stack name like acme\.mainnet, or acme\.federated_beta for one operator of a federated instance \(a path goes to --config-file\), found "\.\.\/stacks\/Pulumi\.acme\.preview"/),
     row("plan: a --policy-pack that is not a pack, said before the plan runs", (d) => ["plan", "--stack", "acme.preview", "--policy-pack", d], /--policy-pack .*: expected a policy pack folder \(with PulumiPolicy\.yaml and package\.json\), found a folder without PulumiPolicy\.yaml or package\.json/),
     row("audit: a --policy-pack that does not exist", (d) => ["audit", "--state", state, "--policy-pack", path.join(d, "nope")], /--policy-pack .*nope: expected a policy pack folder, found no such folder/),
     row("audit: one state file given twice", () => ["audit", "--state", state, "--state", state], /--state .*: expected each state once, found the same file as --state/),

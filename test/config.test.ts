@@ -133,6 +133,19 @@ describe("stack files read as the Pulumi CLI reads them (PULUMI_CONFIG)", () => 
     expect(cli.skipped).toEqual([expect.stringMatching(/^zipnet-infra:publicationKey is encrypted \(secure:\): the offline plan leaves it out/)]);
   });
 
+  it("refuses a signing or sealing key written in plain in the stack file, naming it", () => {
+    let issues: string[] = [];
+    try {
+      readCliConfig(write("config:\n  zipnet-infra:sealingKey: \"-----BEGIN PRIVATE KEY-----\"\n  zipnet-infra:publicationKey: abc\n  zipnet-infra:instance: {name: x.y}\n"));
+    } catch (err) {
+      issues = (err as ConfigError).issues.map(formatIssue);
+    }
+    expect(issues).toEqual([
+      "zipnet-infra:sealingKey: expected an encrypted value (pulumi config set --secret ...): a private key never sits in the stack file in plain, found a plain value",
+      "zipnet-infra:publicationKey: expected an encrypted value (pulumi config set --secret ...): a private key never sits in the stack file in plain, found a plain value",
+    ]);
+  });
+
   it("refuses what the CLI cannot pass on: .inf and .nan, integers past 2^53, secure: values; each key named at once", () => {
     const file = write("config:\n  zipnet-infra:instance: {a: .inf, b: [.nan], c: 9007199254740993}\n  zipnet-infra:publicationKey:\n    secure: v1:abc\n  other:\n    secure: v1:def\n");
     let issues: string[] = [];

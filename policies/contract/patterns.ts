@@ -17,3 +17,8 @@ export const MRTD_HEX = /^[0-9a-f]{96}$/;
 export function isMrtd(value: string): boolean {
   return MRTD_HEX.test(value.toLowerCase());
 }
+
+/** Names compared as people mean them (organizations, accounts): case and spacing do not make two differ. */
+export function normalName(name: string): string {
+  return name.trim().replace(/\s+/g, " ").toLowerCase();
+}

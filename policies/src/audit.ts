@@ -69,7 +69,7 @@ export const [broadcastArchive] = stackPolicies({
       if (inst.posture !== "production") return;
       // A federated stack: the archive is the aggregator's operator's; another operator's stack holds none.
       const fed = federationOf(m.records.find((x) => x.r === inst.subject)?.rec);
-      if (fed && fed.nodes.some((n) => n.role === "aggregator" && n.operator !== fed.operator)) return;
+      if (typeof fed === "object" && fed.nodes.some((n) => n.role === "aggregator" && n.operator !== fed.operator)) return;
       const buckets = m.resources.filter(
         (r) =>
           (S3_BUCKETS.has(r.type) || r.type === GCS_BUCKET) &&
@@ -97,7 +97,9 @@ export const [peerRegistry] = resourcePolicies({
     const reg = rec.registry;
     if (isUnknown(reg)) return;
     // A federated instance: the manifest every operator signs maps PeerIds to legal entities (the program verified it).
-    if (reg === null && isObject(rec.federation) && str(at(rec.federation, "manifest"))) return;
+    const fed = federationOf(rec);
+    if (reg === null && typeof fed === "string") return ctx.fail("federation", "a federation record naming the signed manifest", raw(fed));
+    if (reg === null && fed) return;
     const key = at(reg, "publicKey");
     if (isUnknown(key)) return;
     if (!isObject(reg) || !str(key)) {

@@ -9,7 +9,7 @@ import { raw, resourcePolicies, stackPolicies, type StackContext } from "./core/
 import { AWS_VM, AZURE_VM, GCP_VM, type ResourceView } from "./core/resources";
 import { grantingPolicies, grants, nodeAccess, vmRoleName } from "./core/vault";
 import { secretValues } from "./secrets";
-import { federationOf } from "./core/federation";
+import { federationOf, normalName } from "./core/federation";
 import { arr, at, bool, isObject, isUnknown, lastSegment, num, obj, str, strings } from "./core/values";
 import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../contract/labels";
 import { AWS_KEY, AZURE_KEY, DISK_TYPES, GCP_KEY, SNAPSHOT_TYPES } from "../contract/types";
@@ -103,11 +103,12 @@ export const [faultDomains, faultDomainsDevtest] = stackPolicies({
 export const [committeeSize, committeeSizeDevtest] = stackPolicies({
   checklistId: "committee.fault-domains",
   aspect: "size",
-  description: "The committee has at least 3 servers and an odd count (any-trust needs one honest server among several fault domains).",
+  description: "The committee has at least 3 servers and an odd count (any-trust needs one honest server among several fault domains); for one operator's stack of a federated instance, the manifest's committee.",
   levels: "split",
   check(m, ctx) {
     // A federated stack holds one operator's servers: the instance's committee is the manifest's.
     const fed = m.records.length === 1 ? federationOf(m.records[0].rec) : undefined;
+    if (typeof fed === "string") return ctx.fail(m.records[0].r, "federation", "a federation record the pack can read", raw(fed));
     const nodes = fed ? fed.nodes.filter((n) => n.role === "committee").map((n) => ({ id: n.id, subject: m.records[0].r })) : committeeNodes(m);
     if (nodes.length === 0) return;
     if (nodes.length < 3 || nodes.length % 2 === 0) {
@@ -121,17 +122,18 @@ export const [federatedSide, federatedSideDevtest] = stackPolicies({
   checklistId: "committee.fault-domains",
   aspect: "federation",
   description:
-    "A federated instance (one stack per operator): the manifest's committee servers are run by pairwise distinct organizations, in distinct accounts and regions; and this stack deploys only servers the manifest gives its operator, in the manifest's account and region.",
+    "A federated instance (one stack per operator): the manifest's committee servers are run by pairwise distinct organizations, in distinct accounts and regions; this stack deploys only servers the manifest gives its operator, in the manifest's account and region; its Vault holds only its own nodes' secrets, and the committee secret only when its operator runs a committee server.",
   levels: "split",
   check(m, ctx) {
     ctx.each(m.records, (record) => {
       const fed = federationOf(record.rec);
       if (!fed) return;
+      if (typeof fed === "string") return ctx.fail(record.r, "federation", "a federation record the pack can read", raw(fed));
       const committee = fed.nodes.filter((n) => n.role === "committee");
       for (const [a, b] of pairs(committee)) {
-        if (a.organization === b.organization) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} run by different organizations`, raw(`both by ${a.organization}`));
-        if (a.account === b.account) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} in different accounts`, raw(`both in ${a.account}`));
-        if (a.region === b.region) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} in different regions`, raw(`both in ${a.region}`));
+        if (normalName(a.organization) === normalName(b.organization)) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} run by different organizations`, raw(`both by ${a.organization}`));
+        if (normalName(a.account) === normalName(b.account)) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} in different accounts`, raw(`both in ${a.account}`));
+        if (normalizeRegion(a.region) === normalizeRegion(b.region)) ctx.fail(record.r, "federation.nodes", `committee servers ${a.id} and ${b.id} in different regions`, raw(`both in ${a.region}`));
       }
       for (const vm of m.nodeVms().filter((v) => !record.name || v.instance === record.name)) {
         const entry = fed.nodes.find((n) => n.id === vm.node);
@@ -141,6 +143,16 @@ export const [federatedSide, federatedSideDevtest] = stackPolicies({
           if (vm.account && vm.account !== entry.account) ctx.fail(vm.r, "account", `the manifest's account for ${entry.id}: ${entry.account}`, vm.account);
           if (vm.region && normalizeRegion(vm.region) !== normalizeRegion(entry.region)) ctx.fail(vm.r, "region", `the manifest's region for ${entry.id}: ${entry.region}`, vm.region);
         }
+      }
+      // Its Vault holds only its own nodes' secrets, and the committee secret only if it runs a committee server.
+      const runsCommittee = committee.some((n) => n.operator === fed.operator);
+      for (const secret of m.ofType("vault:kv/secretV2:SecretV2")) {
+        const name = str(secret.props.name);
+        if (name === undefined) continue;
+        const node = name.startsWith("nodes/") ? name.slice("nodes/".length) : undefined;
+        const owner = node === undefined ? undefined : fed.nodes.find((n) => n.id === node);
+        if (owner && owner.operator !== fed.operator) ctx.fail(secret, "name", `only secrets of ${fed.operator}'s own nodes`, raw(`${name}, the secret of ${owner.operator}'s node ${node}`));
+        if (name === "committee" && !runsCommittee) ctx.fail(secret, "name", `no committee secret (${fed.operator} runs no committee server; the secret is sealed to committee operators only)`, name);
       }
     });
   },

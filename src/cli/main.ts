@@ -41,6 +41,7 @@ import { formatDeployChecks } from "../deployChecks";
 import { styleFor } from "../offline/audit/style";
 import { stderrProgress } from "./progress";
 import { ManifestInputError, addManifestCommands } from "./manifest";
+import { manifestFindings } from "../federation/audit";
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATIONS = 1;
@@ -158,6 +159,7 @@ function commit(pending: PendingWrites, labels: Record<string, string>, rest?: s
 
 interface AuditOptions {
   state: string[];
+  manifest?: string;
   json?: string;
   policyPack?: string;
   report?: string;
@@ -226,7 +228,14 @@ async function audit(opts: AuditOptions): Promise<number> {
   checkOutputDir("--report", opts.report, stateFiles);
   const inputs = opts.state.map(readState);
   const reports = opts.report ? reportFolders(opts.report, inputs) : [];
-  const result = await auditStates(inputs, { packDir: opts.policyPack, onProgress: stderrProgress().say });
+  // A federated instance: the operators' states judged together against the signed manifest.
+  let findings: ReturnType<typeof manifestFindings>["findings"] = [];
+  if (opts.manifest !== undefined) {
+    const judged = manifestFindings(opts.manifest, readText(opts.manifest, "a manifest file"), inputs.map((i) => auditedInstance(i.label, i.state)));
+    if (judged.input) throw new UsageError(`--manifest ${judged.input}`);
+    findings = judged.findings;
+  }
+  const result = await auditStates(inputs, { packDir: opts.policyPack, onProgress: stderrProgress().say, findings });
   process.stdout.write(`${formatAudit(result, { verbose: opts.verbose, style: styleFor(process.stdout) })}\n`);
   const pending = new PendingWrites();
   if (opts.json) pending.add(opts.json, json(auditJson(result)));
@@ -329,6 +338,7 @@ export function buildCli(): Command {
     .command("audit")
     .description("audit `pulumi stack export` or `plan --json` files with the policy pack (Analyzer protocol) and the cross-instance checks")
     .option("--state <file>", "a state file; repeat for several instances", collect, [] as string[])
+    .option("--manifest <file>", "a federated instance's signed manifest: its operators' states are judged together against it")
     .option("--json <file>", "write the audit result as JSON")
     .option("--policy-pack <dir>", "the policy pack to audit with (default: policies/)")
     .option("--report <dir>", "write a posture report per instance under <dir>/<instance>/")

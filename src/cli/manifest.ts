@@ -9,7 +9,8 @@ import type { Command } from "commander";
 import { InputFileError, readInputText } from "../config/inputFile";
 import { KeyFormatError, loadPrivateKey, publicKeyBase64 } from "../deployRecord/ed25519";
 import { amendChain, initChain, manifestHash, manifestShapeProblem, parseManifestChain, renderChain, signNewest, verifyManifestChain, type Manifest, type ManifestChain } from "../federation/manifest";
-import { committeeCeremony, sealedFileName } from "../federation/seal";
+import { SealError, committeeCeremony, loadSealingPrivateKey, open, parseSealed, sealedFileName, secretCommitment } from "../federation/seal";
+import { ceremonyFile, ceremonyFileName, parseCeremony, sealedHash, signCeremony } from "../federation/ceremony";
 import { OutputError, PendingWrites, checkOutputDir, checkOutputFile } from "./outputs";
 
 /** Bad input to a manifest command (exit 2). */
@@ -78,13 +79,7 @@ function verifyCommand(file: string, opts: { genesis?: string; minEpoch?: string
 
 function signCommand(file: string, opts: { operator: string; key: string }): number {
   const chain = readChain(file);
-  let key;
-  try {
-    key = loadPrivateKey(readText(opts.key, "an Ed25519 private key"));
-  } catch (err) {
-    if (err instanceof KeyFormatError) throw new ManifestInputError(`${opts.key}: ${err.message}`);
-    throw err;
-  }
+  const key = readSigningKey(opts.key);
   const pub = publicKeyBase64(key);
   const n = chain.epochs.length;
   const holds = (i: number) => i >= 0 && chain.epochs[i].manifest.operators.some((o) => o.id === opts.operator && o.signingKey === pub);
@@ -96,7 +91,7 @@ function signCommand(file: string, opts: { operator: string; key: string }): num
   return EXIT_OK;
 }
 
-function ceremonyCommand(file: string, opts: { out: string }): number {
+function ceremonyCommand(file: string, opts: { out: string; as: string }): number {
   const result = verifyManifestChain(readText(file, "a manifest file"));
   if (!result.ok) {
     if (result.input) throw new ManifestInputError(`${file}: ${result.reason}`);
@@ -104,19 +99,85 @@ function ceremonyCommand(file: string, opts: { out: string }): number {
     return EXIT_NOT_VERIFIED;
   }
   const m = result.newest;
+  const holders = m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id));
+  // Whoever runs the ceremony sees the secret: only an operator that holds it anyway may.
+  if (!holders.some((o) => o.id === opts.as)) throw new ManifestInputError(`--as: expected the operator running the ceremony, one that runs a committee server (${holders.map((o) => o.id).join(", ")}), found ${JSON.stringify(opts.as)}`);
   const inputs = [{ option: "manifest", file }];
   checkOutputDir("--out", opts.out, inputs);
-  const holders = m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id));
-  const targets = holders.map((o) => path.join(opts.out, sealedFileName(m.instance, m.epoch, o.id)));
+  const targets = [...holders.map((o) => path.join(opts.out, sealedFileName(m.instance, m.epoch, o.id))), path.join(opts.out, ceremonyFileName(m.instance, m.epoch))];
   for (const t of targets) {
     checkOutputFile("--out", t, inputs);
-    if (existsSync(t)) throw new OutputError(`--out: ${t} exists: a ceremony never replaces a sealed copy (an epoch has one committee secret)`);
+    if (existsSync(t)) throw new OutputError(`--out: ${t} exists: a ceremony never replaces a sealed copy or a ceremony record (an epoch has one committee secret)`);
   }
+  const hash = manifestHash(m);
+  const { sealed, commitment } = committeeCeremony(m, hash);
   const pending = new PendingWrites();
-  for (const sealed of committeeCeremony(m, manifestHash(m))) pending.add(path.join(opts.out, sealedFileName(m.instance, m.epoch, sealed.operator)), `${JSON.stringify(sealed, null, 2)}\n`);
-  for (const f of pending.commit()) process.stdout.write(`sealed: ${f}\n`);
-  process.stdout.write(`one committee secret for ${m.instance} epoch ${m.epoch}, sealed to ${holders.map((o) => o.id).join(", ")}; it was never written in plain\n`);
+  for (const s of sealed) pending.add(path.join(opts.out, sealedFileName(m.instance, m.epoch, s.operator)), `${JSON.stringify(s, null, 2)}\n`);
+  const record = ceremonyFile({ instance: m.instance, epoch: m.epoch, manifest: hash, commitment, copies: Object.fromEntries(sealed.map((s) => [s.operator, sealedHash(s)])) });
+  pending.add(path.join(opts.out, ceremonyFileName(m.instance, m.epoch)), `${JSON.stringify(record, null, 2)}\n`);
+  for (const f of pending.commit()) process.stdout.write(`wrote: ${f}\n`);
+  process.stdout.write(`one committee secret for ${m.instance} epoch ${m.epoch}, sealed to ${holders.map((o) => o.id).join(", ")}; it was never written in plain. Every operator now checks its copy and signs the ceremony record (manifest sign-ceremony)\n`);
   return EXIT_OK;
+}
+
+/** Signs an epoch's ceremony record as one operator, after opening its own copy and checking it against the commitment. */
+function signCeremonyCommand(file: string, opts: { manifest: string; operator: string; key: string; sealingKey?: string }): number {
+  const result = verifyManifestChain(readText(opts.manifest, "a manifest file"));
+  if (!result.ok) {
+    if (result.input) throw new ManifestInputError(`${opts.manifest}: ${result.reason}`);
+    process.stdout.write(`NOT VERIFIED: ${opts.manifest}: ${result.reason} (nothing signed)\n`);
+    return EXIT_NOT_VERIFIED;
+  }
+  const m = result.newest;
+  const parsed = parseCeremony(readText(file, "a ceremony record"));
+  if (typeof parsed === "string") throw new ManifestInputError(`${file}: ${parsed}`);
+  const r = parsed.record;
+  if (r.instance !== m.instance || r.epoch !== m.epoch || r.manifest !== manifestHash(m)) {
+    process.stdout.write(`NOT SIGNED: ${file}: a ceremony for ${r.instance} epoch ${r.epoch}, not for the manifest's newest epoch ${m.epoch} (nothing signed)\n`);
+    return EXIT_NOT_VERIFIED;
+  }
+  const operator = m.operators.find((o) => o.id === opts.operator);
+  if (!operator) throw new ManifestInputError(`--operator: expected an operator of epoch ${m.epoch} (${m.operators.map((o) => o.id).join(", ")}), found ${JSON.stringify(opts.operator)}`);
+  const signing = readSigningKey(opts.key);
+  if (publicKeyBase64(signing) !== operator.signingKey) throw new ManifestInputError(`--key ${opts.key}: expected ${opts.operator}'s signing key of epoch ${m.epoch}, found another key`);
+  if (r.copies[opts.operator] !== undefined) {
+    if (!opts.sealingKey) throw new ManifestInputError(`--sealing-key: ${opts.operator} holds a copy: it signs only after opening it (its X25519 private key)`);
+    const copyFile = path.join(path.dirname(file), sealedFileName(m.instance, m.epoch, opts.operator));
+    let copy;
+    try {
+      copy = parseSealed(readText(copyFile, "a sealed copy"));
+    } catch (err) {
+      if (err instanceof SealError) throw new ManifestInputError(`${copyFile}: ${err.message}`);
+      throw err;
+    }
+    let secret: Buffer;
+    try {
+      secret = open(copy, loadSealingPrivateKey(readText(opts.sealingKey, "an X25519 private key")));
+    } catch (err) {
+      if (!(err instanceof SealError)) throw err;
+      if (err.input) throw new ManifestInputError(`${opts.sealingKey}: ${err.message}`);
+      process.stdout.write(`NOT SIGNED: ${copyFile}: ${err.message}\n`);
+      return EXIT_NOT_VERIFIED;
+    }
+    const matches = sealedHash(copy) === r.copies[opts.operator] && secretCommitment(secret, m.instance, m.epoch) === r.commitment;
+    secret.fill(0);
+    if (!matches) {
+      process.stdout.write(`NOT SIGNED: ${copyFile}: the copy is not the one the record lists, or its secret is not the committed one\n`);
+      return EXIT_NOT_VERIFIED;
+    }
+  }
+  write(file, `${JSON.stringify(signCeremony(parsed, opts.operator, signing, operator.signingKey), null, 2)}\n`, "ceremony record", []);
+  process.stdout.write(`signed the epoch ${m.epoch} ceremony record as ${opts.operator}${r.copies[opts.operator] ? " (its copy opens and matches the commitment)" : ""}\n`);
+  return EXIT_OK;
+}
+
+function readSigningKey(file: string) {
+  try {
+    return loadPrivateKey(readText(file, "an Ed25519 private key"));
+  } catch (err) {
+    if (err instanceof KeyFormatError) throw new ManifestInputError(`${file}: ${err.message}`);
+    throw err;
+  }
 }
 
 export function addManifestCommands(cli: Command): void {
@@ -140,6 +201,9 @@ export function addManifestCommands(cli: Command): void {
     .requiredOption("--body <json>", "the next epoch's body")
     .action((file: string, opts: { body: string }) => {
       const chain = readChain(file);
+      // A new epoch extends only a chain whose epochs all verify (signatures complete).
+      const current = verifyManifestChain(renderChain(chain));
+      if (!current.ok) throw new ManifestInputError(`${file}: expected a manifest that verifies before it is extended, found: ${current.reason}`);
       const next = amendChain(chain, readBody(opts.body));
       write(file, renderChain(next), "manifest", [{ option: "--body", file: opts.body }]);
       process.stdout.write(`appended epoch ${next.epochs.length} to ${file}, unsigned\n`);
@@ -165,10 +229,22 @@ export function addManifestCommands(cli: Command): void {
     });
   manifest
     .command("ceremony")
-    .description("draw the committee secret once and seal one copy to each committee operator's X25519 key")
+    .description("draw the committee secret once, seal one copy to each committee operator's X25519 key, and write the ceremony record the operators sign")
     .argument("<file>", "the manifest (must verify)")
-    .requiredOption("--out <dir>", "where the sealed copies go (one file per committee operator)")
-    .action((file: string, opts: { out: string }) => {
+    .requiredOption("--out <dir>", "where the sealed copies and the ceremony record go")
+    .requiredOption("--as <operator>", "the operator running the ceremony (it sees the secret: one that runs a committee server)")
+    .action((file: string, opts: { out: string; as: string }) => {
       process.exitCode = ceremonyCommand(file, opts);
+    });
+  manifest
+    .command("sign-ceremony")
+    .description("sign an epoch's ceremony record as one operator, after opening its own copy and checking it against the commitment")
+    .argument("<file>", "the ceremony record (<instance>.epoch-<n>.ceremony.json, beside the sealed copies)")
+    .requiredOption("--manifest <file>", "the manifest")
+    .requiredOption("--operator <id>", "the operator signing")
+    .requiredOption("--key <file>", "its Ed25519 signing key")
+    .option("--sealing-key <file>", "its X25519 private key (operators holding a copy)")
+    .action((file: string, opts: { manifest: string; operator: string; key: string; sealingKey?: string }) => {
+      process.exitCode = signCeremonyCommand(file, opts);
     });
 }

@@ -219,6 +219,11 @@ export function readCliConfig(file: string): CliConfig {
       skipped.push(`${key} is encrypted (secure:): ${OFFLINE_SKIPPED[key]}`);
       continue;
     }
+    // A key that opens or signs something is a Pulumi secret: never plain text in a committed stack file.
+    if (key in OFFLINE_SKIPPED) {
+      issues.push({ path: key, expected: "an encrypted value (pulumi config set --secret ...): a private key never sits in the stack file in plain", found: `${RAW}a plain value` });
+      continue;
+    }
     const value = goValue(pair.value, key, issues, doc);
     const i = key.indexOf(":");
     // Strings pass as they are; numbers, booleans, null, maps and lists as Go JSON text.

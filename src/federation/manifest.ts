@@ -13,7 +13,7 @@ import { NODE_ID } from "../config/schema";
 import { PEER_ID_FORMAT } from "../deployRecord/registry";
 import { referenceSetProblem } from "../deployRecord/publication";
 import { ED25519_KEY_BYTES, canonicalJson, sign, verify } from "../deployRecord/ed25519";
-import { isValidInstanceName } from "../../policies/contract/patterns";
+import { isValidInstanceName, normalName } from "../../policies/contract/patterns";
 import type { ReferenceSet } from "../../policies/contract/measurements";
 import type { KeyObject } from "node:crypto";
 
@@ -158,6 +158,8 @@ export function manifestShapeProblem(value: unknown, where = "manifest"): string
   return undefined;
 }
 
+const sameName = (a: string, b: string) => normalName(a) === normalName(b);
+
 /**
  * What makes a well-formed body unacceptable as an instance: unknown operators, duplicate ids,
  * and any-trust's diversity. Every committee server is run by its own organization, in its own
@@ -168,20 +170,22 @@ export function manifestRuleProblems(m: Manifest): string[] {
   const ops = new Map(m.operators.map((o) => [o.id, o]));
   const dup = <T>(xs: T[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
   for (const id of dup(m.operators.map((o) => o.id))) out.push(`operators: id ${JSON.stringify(id)} listed twice`);
-  for (const org of dup(m.operators.map((o) => o.organization))) out.push(`operators: organization ${JSON.stringify(org)} listed twice (one entry per organization)`);
+  for (const org of dup(m.operators.map((o) => normalName(o.organization)))) out.push(`operators: organization ${JSON.stringify(org)} listed twice (one entry per organization)`);
   for (const key of dup(m.operators.map((o) => o.signingKey))) out.push(`operators: signing key ${key.slice(0, 12)}... used by two operators`);
   for (const id of dup(m.nodes.map((n) => n.id))) out.push(`nodes: id ${JSON.stringify(id)} listed twice`);
   m.nodes.forEach((n, i) => {
     if (!ops.has(n.operator)) out.push(`nodes[${i}] (${n.id}).operator: expected one of ${[...ops.keys()].join(", ")}, found ${JSON.stringify(n.operator)}`);
   });
+  for (const key of dup(m.operators.map((o) => o.sealingKey))) out.push(`operators: sealing key ${key.slice(0, 12)}... used by two operators`);
+  for (const peer of dup(m.nodes.map((n) => n.peerId))) out.push(`nodes: PeerId ${peer.slice(0, 12)}... listed for two nodes`);
   const committee = m.nodes.filter((n) => n.role === "committee");
   const orgOf = (n: ManifestNode) => ops.get(n.operator)?.organization ?? n.operator;
   for (let i = 0; i < committee.length; i++) {
     for (let j = 0; j < i; j++) {
       const [a, b] = [committee[j], committee[i]];
-      if (orgOf(a) === orgOf(b)) out.push(`nodes: committee servers ${a.id} and ${b.id} are both run by ${orgOf(a)} (expected one organization per committee server)`);
-      if (a.account === b.account) out.push(`nodes: committee servers ${a.id} and ${b.id} share account ${a.account} (expected one fault domain per server)`);
-      if (a.region === b.region) out.push(`nodes: committee servers ${a.id} and ${b.id} share region ${a.region} (expected one fault domain per server)`);
+      if (sameName(orgOf(a), orgOf(b))) out.push(`nodes: committee servers ${a.id} and ${b.id} are both run by ${orgOf(a)} (expected one organization per committee server)`);
+      if (sameName(a.account, b.account)) out.push(`nodes: committee servers ${a.id} and ${b.id} share account ${a.account} (expected one fault domain per server)`);
+      if (sameName(a.region, b.region)) out.push(`nodes: committee servers ${a.id} and ${b.id} share region ${a.region} (expected one fault domain per server)`);
     }
   }
   if (m.posture === "production" && (committee.length < 3 || committee.length % 2 === 0)) out.push(`nodes: expected an odd committee of at least 3 in production, found ${committee.length}`);
@@ -297,6 +301,12 @@ export function signNewest(chain: ManifestChain, operator: string, privateKey: K
   const others = last.signatures.filter((s) => !(s.operator === operator && s.key === publicKeyBase64));
   epochs[epochs.length - 1] = { ...last, signatures: [...others, { operator, key: publicKeyBase64, signature }] };
   return { ...chain, epochs };
+}
+
+/** Every node of a manifest with its operator's organization: what an operator's posture record carries (and the audit compares). */
+export function manifestNodeFacts(m: Manifest): Array<{ id: string; role: string; operator: string; organization: string; cloud: string; account: string; region: string }> {
+  const orgOf = (op: string) => m.operators.find((o) => o.id === op)?.organization ?? op;
+  return m.nodes.map((n) => ({ id: n.id, role: n.role, operator: n.operator, organization: orgOf(n.operator), cloud: n.cloud, account: n.account, region: n.region }));
 }
 
 /** Canonical text of a chain file (stable, diffable). */

@@ -12,6 +12,8 @@ import type { KeyObject } from "node:crypto";
 import { canonicalJson } from "../deployRecord/ed25519";
 
 export const SEALED_SCHEMA = "zipnet-sealed-secret/v1";
+/** Bytes of a committee secret (as the single-stack instances' random secret). */
+export const COMMITTEE_SECRET_BYTES = 32;
 const HKDF_INFO = "zipnet committee secret seal v1";
 /** DER prefixes of X25519 SPKI / PKCS8 keys; the 32 raw bytes follow. */
 const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
@@ -151,19 +153,37 @@ export function open(sealed: Sealed, privateKey: KeyObject): Buffer {
   }
 }
 
-/** Bytes of a committee secret (as the single-stack instances' random secret). */
-export const COMMITTEE_SECRET_BYTES = 32;
+
+/** What a ceremony is for: the manifest's newest epoch. */
+export interface CeremonyTarget {
+  instance: string;
+  epoch: number;
+  operators: Array<{ id: string; sealingKey: string }>;
+  nodes: Array<{ role: string; operator: string }>;
+}
+
+/**
+ * A commitment to the committee secret, bound to the instance and epoch: SHA-256 over a domain tag,
+ * the instance, the epoch and the secret. It lets each operator check that its copy holds the same
+ * secret as everyone's (src/federation/ceremony.ts) without revealing it (the secret is 32 random bytes).
+ */
+export function secretCommitment(secret: Buffer, instance: string, epoch: number): string {
+  return crypto.createHash("sha256").update(`zipnet committee secret commitment v1\u0000${instance}\u0000${epoch}\u0000`).update(secret).digest("hex");
+}
 
 /**
  * The ceremony: one fresh committee secret, sealed to each operator that runs a committee server
- * of the manifest's newest epoch (the aggregator's operator, unless it also runs one, gets none).
- * Returns only the sealed copies: the secret itself never leaves this function.
+ * of the manifest's newest epoch (an operator that runs only the aggregator gets none), and its
+ * commitment. The secret itself never leaves this function.
  */
-export function committeeCeremony(m: { instance: string; epoch: number; operators: Array<{ id: string; sealingKey: string }>; nodes: Array<{ role: string; operator: string }> }, manifestHash: string): Sealed[] {
+export function committeeCeremony(m: CeremonyTarget, manifestHash: string): { sealed: Sealed[]; commitment: string } {
   const secret = crypto.randomBytes(COMMITTEE_SECRET_BYTES);
   try {
     const holders = m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id));
-    return holders.map((o) => seal(secret, { instance: m.instance, epoch: m.epoch, manifest: manifestHash, operator: o.id, recipient: o.sealingKey }));
+    return {
+      sealed: holders.map((o) => seal(secret, { instance: m.instance, epoch: m.epoch, manifest: manifestHash, operator: o.id, recipient: o.sealingKey })),
+      commitment: secretCommitment(secret, m.instance, m.epoch),
+    };
   } finally {
     secret.fill(0);
   }

@@ -13,8 +13,10 @@ import { CONFIG_KEY } from "../config/schema";
 import { RAW, instanceNodes, type ConfigIssue } from "../config/validate";
 import { canonicalJson } from "../deployRecord/ed25519";
 import { mountPath } from "../secrets/layout";
+import { normalName } from "../../policies/contract/patterns";
 import { manifestHash, verifyManifestChain, type Manifest } from "./manifest";
 import { SealError, parseSealed, sealedFileName, type Sealed } from "./seal";
+import { ceremonyFileName, ceremonyProblem, parseCeremony, sealedHash } from "./ceremony";
 
 /** The manifest beside the stack files. */
 export function manifestPath(stacksDir: string, instance: string): string {
@@ -29,8 +31,9 @@ export function sealedCopyPath(stacksDir: string, m: Pick<Manifest, "instance" |
 export interface FederatedStack {
   manifest: Manifest;
   manifestHash: string;
-  /** Present when the operator runs a committee server. */
+  /** Present when the operator runs a committee server: its copy, and the commitment its secret must match. */
   sealed?: Sealed;
+  commitment?: string;
 }
 
 const at = (p: string) => `${CONFIG_KEY}.${p}`;
@@ -74,6 +77,9 @@ export function checkFederation(config: InstanceConfig, stacksDir: string): { is
     for (const [key, want, have] of [["role", entry.role, node.role], ["cloud", entry.cloud, node.cloud], ["account", entry.account, node.account], ["region", entry.region, node.region]] as const) {
       if (want !== have) issues.push({ path: at(key === "role" ? `${where}` : `${where}.${key}`), expected: `the manifest's ${key} for ${node.id}: ${want}`, found: have });
     }
+    if (node.operator !== undefined && normalName(node.operator) !== normalName(operator.organization)) {
+      issues.push({ path: at(`${where}.operator`), expected: `the manifest's organization for ${fed.operator}: ${operator.organization}`, found: node.operator });
+    }
     // Its secret scope lives where the manifest says: this operator's own Vault and mount.
     if (entry.secretScope.vault.replace(/\/+$/, "") !== config.vault.address.replace(/\/+$/, "")) issues.push({ path: at("vault.address"), expected: `the manifest's secret scope of ${node.id}: ${entry.secretScope.vault}`, found: config.vault.address });
     if (entry.secretScope.mount !== mountPath(config)) issues.push({ path: at("vault.mount"), expected: `the manifest's secret scope mount of ${node.id}: ${entry.secretScope.mount}`, found: mountPath(config) });
@@ -84,6 +90,7 @@ export function checkFederation(config: InstanceConfig, stacksDir: string): { is
 
   // Its sealed copy of the committee secret, for this epoch and this operator's key.
   let sealed: Sealed | undefined;
+  let commitment: string | undefined;
   if (mine.some((n) => n.role === "committee")) {
     const copy = sealedCopyPath(stacksDir, m, fed.operator);
     if (!existsSync(copy)) {
@@ -94,11 +101,19 @@ export function checkFederation(config: InstanceConfig, stacksDir: string): { is
         const hash = manifestHash(m);
         const wrong = sealed.instance !== m.instance ? `instance ${sealed.instance}` : sealed.epoch !== m.epoch ? `epoch ${sealed.epoch}` : sealed.manifest !== hash ? "another manifest" : sealed.operator !== fed.operator ? `operator ${sealed.operator}` : sealed.recipient !== operator.sealingKey ? "another sealing key" : undefined;
         if (wrong) issues.push({ path: at("federation"), expected: `${copy} sealed for ${m.instance} epoch ${m.epoch} to ${fed.operator}'s sealing key`, found: `${RAW}a copy for ${wrong}` });
+        // Anyone can seal a copy to a public key: only the copy the operators signed for is imported.
+        const recordFile = path.join(stacksDir, ceremonyFileName(m.instance, m.epoch));
+        const record = existsSync(recordFile) ? parseCeremony(readFileSync(recordFile, "utf8")) : "no such file";
+        const problem = typeof record === "string" ? record : ceremonyProblem(record, m, hash);
+        if (problem) issues.push({ path: at("federation"), expected: `${recordFile}: the ceremony record of epoch ${m.epoch}, signed by every operator`, found: `${RAW}${problem}` });
+        else if (typeof record !== "string" && record.record.copies[fed.operator] !== sealedHash(sealed)) {
+          issues.push({ path: at("federation"), expected: `${copy}: the copy the signed ceremony record lists for ${fed.operator}`, found: `${RAW}another copy (sealed by someone else, or altered)` });
+        } else if (typeof record !== "string") commitment = record.record.commitment;
       } catch (err) {
         if (!(err instanceof SealError)) throw err;
         issues.push({ path: at("federation"), expected: `${copy}: a sealed copy`, found: `${RAW}${err.message}` });
       }
     }
   }
-  return { issues, stack: issues.length ? undefined : { manifest: m, manifestHash: manifestHash(m), sealed } };
+  return { issues, stack: issues.length ? undefined : { manifest: m, manifestHash: manifestHash(m), sealed, commitment } };
 }

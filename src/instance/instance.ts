@@ -8,7 +8,7 @@
  * checklist items from.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Manifest } from "../federation/manifest";
+import { manifestNodeFacts, type Manifest } from "../federation/manifest";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
 import { defaultZone } from "../config/defaults";
 import { instanceNodes, machineTypeOf } from "../config/validate";
@@ -62,13 +62,7 @@ const BUILDERS: Record<Cloud, new (name: string, args: NodeArgs, opts?: pulumi.C
  */
 export function federationRecord(config: InstanceConfig, fed: FederationFacts | undefined): Record<string, unknown> | null {
   if (!config.federation || !fed) return null;
-  const orgOf = (op: string) => fed.manifest.operators.find((o) => o.id === op)?.organization ?? op;
-  return {
-    operator: config.federation.operator,
-    epoch: fed.manifest.epoch,
-    manifest: fed.manifestHash,
-    nodes: fed.manifest.nodes.map((n) => ({ id: n.id, role: n.role, operator: n.operator, organization: orgOf(n.operator), cloud: n.cloud, account: n.account, region: n.region })),
-  };
+  return { operator: config.federation.operator, epoch: fed.manifest.epoch, manifest: fed.manifestHash, nodes: manifestNodeFacts(fed.manifest) };
 }
 
 export function postureRecord(config: InstanceConfig, fed?: FederationFacts): Record<string, unknown> {

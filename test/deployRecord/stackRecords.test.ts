@@ -92,14 +92,14 @@ describe("the publication stack output", () => {
     );
     const outputs = main();
     const signature = await new Promise<string>((resolve) => outputs.publicationSignature!.apply(resolve));
-    const verified = verifyPublication(outputs.publication, signature, keys.publicPem);
+    const verified = verifyPublication(outputs.publication!, signature, keys.publicPem);
     expect(verified.ok).toBe(true);
     if (verified.ok) {
       expect(verified.publication.instance).toBe("acme.mainnet");
       expect(verified.publication.referenceValues.committee.map((set) => set.registers.mrtd.value)).toEqual(rawExample("acme.mainnet").tdx.committee.map((set: any) => set.registers.mrtd.value));
       expect(verified.publication.faultDomains.map((d) => d.node)).toEqual(["c1", "c2", "c3", "agg"]);
     }
-    const tampered = outputs.publication.replace("acme.mainnet", "acme.mainnot");
+    const tampered = outputs.publication!.replace("acme.mainnet", "acme.mainnot");
     expect(verifyPublication(tampered, signature, keys.publicPem)).toMatchObject({ ok: false, reason: expect.stringMatching(/^bad signature/) });
     // The signature output is plain (publishable); the key never appears in the outputs.
     expect(JSON.stringify(outputs.publication)).not.toContain(keys.privateBase64);

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadPrivateKey, publicKeyBase64 } from "../../src/deployRecord/ed25519";
 import { loadSealingPrivateKey, open, parseSealed, seal } from "../../src/federation/seal";
 import { toolSuite } from "../support/tools";
-import { federatedBody, makeOperator } from "../support/federation";
+import { addressOf, federatedBody, makeOperator } from "../support/federation";
 
 const BIN = path.join(__dirname, "..", "..", "bin", "infra.js");
 const run = (...args: string[]) =>
@@ -56,16 +56,35 @@ describe("manifest CLI", () => {
 
   it("seals the committee secret to each committee operator; the copies open with their keys only, and nothing holds it in plain", async () => {
     const out = path.join(dir, "sealed");
-    const r = await run("manifest", "ceremony", manifest, "--out", out);
+    // Only an operator that holds the secret anyway may run the ceremony (it sees the secret).
+    expect(await run("manifest", "ceremony", manifest, "--out", out, "--as", "nobody")).toMatchObject({ code: 2, err: expect.stringMatching(/--as: expected the operator running the ceremony, one that runs a committee server \(acme, beta, gamma\)/) });
+    const r = await run("manifest", "ceremony", manifest, "--out", out, "--as", "acme");
     expect(r.code, r.err).toBe(0);
     const files = readdirSync(out).sort();
-    expect(files).toEqual(["acme.federated.epoch-1.acme.sealed.json", "acme.federated.epoch-1.beta.sealed.json", "acme.federated.epoch-1.gamma.sealed.json"]);
-    const secrets = files.map((f, i) => open(parseSealed(readFileSync(path.join(out, f), "utf8")), loadSealingPrivateKey(ops[i].sealing.privatePem)));
+    expect(files).toEqual(["acme.federated.epoch-1.acme.sealed.json", "acme.federated.epoch-1.beta.sealed.json", "acme.federated.epoch-1.ceremony.json", "acme.federated.epoch-1.gamma.sealed.json"]);
+    const copies = files.filter((f) => f.endsWith(".sealed.json"));
+    const secrets = copies.map((f, i) => open(parseSealed(readFileSync(path.join(out, f), "utf8")), loadSealingPrivateKey(ops[i].sealing.privatePem)));
     expect(secrets.every((s) => s.length === 32 && s.equals(secrets[0]))).toBe(true);
     const everything = [r.out, r.err, readFileSync(manifest, "utf8"), ...files.map((f) => readFileSync(path.join(out, f), "utf8"))].join("\n");
     for (const form of [secrets[0].toString("base64"), secrets[0].toString("hex"), secrets[0].toString("base64url")]) expect(everything).not.toContain(form);
     // An epoch has one committee secret: a second ceremony into the same folder is refused.
-    expect((await run("manifest", "ceremony", manifest, "--out", out))).toMatchObject({ code: 2, err: expect.stringMatching(/exists: a ceremony never replaces a sealed copy/) });
+    expect((await run("manifest", "ceremony", manifest, "--out", out, "--as", "acme"))).toMatchObject({ code: 2, err: expect.stringMatching(/exists: a ceremony never replaces a sealed copy/) });
+    // Each operator signs the record after opening its own copy; a copy swapped for another is refused (1).
+    const record = path.join(out, "acme.federated.epoch-1.ceremony.json");
+    for (const [i, o] of ops.entries()) {
+      writeFileSync(path.join(dir, `${o.id}.sealing.pem`), o.sealing.privatePem);
+      if (i === 2) {
+        const swapped = path.join(out, "acme.federated.epoch-1.gamma.sealed.json");
+        const original = readFileSync(swapped, "utf8");
+        writeFileSync(swapped, JSON.stringify(seal(Buffer.alloc(32, 1), addressOf(parseSealed(original)))));
+        const refused = await run("manifest", "sign-ceremony", record, "--manifest", manifest, "--operator", o.id, "--key", keyFile(o.id), "--sealing-key", path.join(dir, `${o.id}.sealing.pem`));
+        expect(refused).toMatchObject({ code: 1, out: expect.stringMatching(/NOT SIGNED: .*not the one the record lists/) });
+        writeFileSync(swapped, original);
+      }
+      const signed = await run("manifest", "sign-ceremony", record, "--manifest", manifest, "--operator", o.id, "--key", keyFile(o.id), "--sealing-key", path.join(dir, `${o.id}.sealing.pem`));
+      expect(signed.code, signed.err + signed.out).toBe(0);
+      expect(signed.out).toMatch(/its copy opens and matches the commitment/);
+    }
   });
 
   it("says NOT VERIFIED (1) for a manifest edited after signing", async () => {

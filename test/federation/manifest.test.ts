@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { manifestHash, renderChain, verifyManifestChain, type ManifestChain } from "../../src/federation/manifest";
-import { committeeCeremony, loadSealingPrivateKey, open, parseSealed, seal, SealError } from "../../src/federation/seal";
+import { committeeCeremony, loadSealingPrivateKey, open, parseSealed, seal, SealError, secretCommitment } from "../../src/federation/seal";
 import { amendChain, federatedBody, initChain, makeOperator, signAll, type TestOperator } from "../support/federation";
 
 const ops: TestOperator[] = [makeOperator("acme", "Acme Corp"), makeOperator("beta", "Beta GmbH"), makeOperator("gamma", "Gamma KK")];
@@ -89,11 +89,13 @@ describe("the sealed committee secret", () => {
   const hash = manifestHash(m);
 
   it("seals one copy per committee operator; each opens only with its operator's key", () => {
-    const sealed = committeeCeremony(m, hash);
+    const { sealed, commitment } = committeeCeremony(m, hash);
     expect(sealed.map((s) => s.operator)).toEqual(["acme", "beta", "gamma"]);
     const secrets = sealed.map((s) => open(s, loadSealingPrivateKey(ops.find((o) => o.id === s.operator)!.sealing.privatePem)));
     expect(secrets[0]).toHaveLength(32);
     expect(secrets.every((x) => x.equals(secrets[0]))).toBe(true);
+    expect(secretCommitment(secrets[0], m.instance, m.epoch)).toBe(commitment);
+    expect(secretCommitment(secrets[0], m.instance, m.epoch + 1)).not.toBe(commitment);
     expect(() => open(sealed[0], loadSealingPrivateKey(b.sealing.privatePem))).toThrow(/sealed to acme's key .*not to this key/);
   });
 
@@ -102,7 +104,7 @@ describe("the sealed committee secret", () => {
     const body = federatedBody(ops);
     body.operators.push({ id: agg.id, organization: agg.organization, signingKey: agg.signing.publicBase64, sealingKey: agg.sealing.publicBase64 });
     body.nodes[3].operator = "delta";
-    expect(committeeCeremony({ ...body, epoch: 1 }, hash).map((s) => s.operator)).toEqual(["acme", "beta", "gamma"]);
+    expect(committeeCeremony({ ...body, epoch: 1 }, hash).sealed.map((s) => s.operator)).toEqual(["acme", "beta", "gamma"]);
   });
 
   it("keeps the secret out of the sealed file, and fails to open a copy moved to another epoch or altered", () => {

@@ -1,7 +1,10 @@
 /** A three-operator federated instance for the tests: keys made fresh per run, never written. */
 import { generateKeyPair } from "../../src/deployRecord/ed25519";
-import { amendChain, initChain, signNewest, type Manifest, type ManifestChain } from "../../src/federation/manifest";
-import { generateSealingKeyPair } from "../../src/federation/seal";
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { ceremonyFile, ceremonyFileName, sealedHash, signCeremony } from "../../src/federation/ceremony";
+import { amendChain, initChain, manifestHash, renderChain, signNewest, type Manifest, type ManifestChain } from "../../src/federation/manifest";
+import { committeeCeremony, generateSealingKeyPair, sealedFileName } from "../../src/federation/seal";
 import { exampleConfig } from "./plans";
 
 export interface TestOperator {
@@ -45,3 +48,25 @@ export function signAll(chain: ManifestChain, signers: TestOperator[]): Manifest
 }
 
 export { amendChain, initChain };
+
+/**
+ * A complete federation in `dir`, as operators leave it after joining and a ceremony: the signed
+ * manifest, each committee operator's sealed copy, and the ceremony record every operator signed.
+ */
+export function writeFederation(dir: string, ops: TestOperator[], body = federatedBody(ops)): { manifest: Manifest; hash: string } {
+  const chain = signAll(initChain(body), ops);
+  const manifest = chain.epochs[0].manifest;
+  const hash = manifestHash(manifest);
+  writeFileSync(path.join(dir, `${manifest.instance}.manifest.json`), renderChain(chain));
+  const { sealed, commitment } = committeeCeremony(manifest, hash);
+  for (const s of sealed) writeFileSync(path.join(dir, sealedFileName(manifest.instance, manifest.epoch, s.operator)), JSON.stringify(s));
+  let record = ceremonyFile({ instance: manifest.instance, epoch: manifest.epoch, manifest: hash, commitment, copies: Object.fromEntries(sealed.map((s) => [s.operator, sealedHash(s)])) });
+  for (const o of ops) record = signCeremony(record, o.id, o.signing.privateKey, o.signing.publicBase64);
+  writeFileSync(path.join(dir, ceremonyFileName(manifest.instance, manifest.epoch)), JSON.stringify(record));
+  return { manifest, hash };
+}
+
+/** Whom a sealed copy is addressed to: what anyone can seal another secret to (public). */
+export function addressOf(s: { instance: string; epoch: number; manifest: string; operator: string; recipient: string }) {
+  return { instance: s.instance, epoch: s.epoch, manifest: s.manifest, operator: s.operator, recipient: s.recipient };
+}

@@ -36,6 +36,8 @@ export interface InstanceFacts {
   urn: string;
   domains: FaultDomain[];
   stores: SecretStore[];
+  /** One operator's stack of a federated instance: the manifest (newest epoch's hash) and the operator. */
+  federation?: { manifest: string; operator: string };
 }
 
 /** A resource as the facts are read from it, whether it comes from a state file or the engine. */
@@ -152,7 +154,9 @@ export function instanceFacts(label: string, resources: readonly FactResource[],
     if (address && mount) addStore({ address, namespace: str(r.props.namespace) ?? str(providerConfigValue(p.namespace)) ?? "", mount });
   }
 
-  return { label, name, universe: str(record?.universe) ?? "", posture, urn: instance?.urn ?? stack?.urn ?? resources[0]?.urn ?? "", domains, stores };
+  const fed = isObject(record?.federation) ? record.federation : undefined;
+  const federation = str(fed?.manifest) && str(fed?.operator) ? { manifest: str(fed!.manifest)!, operator: str(fed!.operator)! } : undefined;
+  return { label, name, universe: str(record?.universe) ?? "", posture, urn: instance?.urn ?? stack?.urn ?? resources[0]?.urn ?? "", domains, stores, ...(federation ? { federation } : {}) };
 }
 
 /** Findings about `self` against each of `others`, each reported once (against the instance analyzed). */
@@ -162,7 +166,15 @@ export function crossInstanceFindings(others: readonly InstanceFacts[], self: In
   for (const a of others) {
     const posture = a.posture === "production" || b.posture === "production" ? "production" : "devtest";
     const add = (aspect: CrossAspect, subject: string, path: string, expected: string, found: string) => out.push({ aspect, posture, subject, path, expected, found });
-    if (a.name === b.name && a.universe === b.universe) {
+    // Two operators' stacks of one federated instance share its name, under one manifest.
+    const federated = a.name === b.name && a.federation && b.federation;
+    if (federated) {
+      if (a.federation!.manifest !== b.federation!.manifest) {
+        add("cross-instance", who(b), "federation.manifest", `the manifest epoch ${who(a)} is deployed with (${a.federation!.manifest.slice(0, 12)}...)`, `${b.federation!.manifest.slice(0, 12)}... (operators on different manifest epochs)`);
+      } else if (a.federation!.operator === b.federation!.operator) {
+        add("cross-instance", who(b), "federation.operator", `one stack per operator of ${b.name}`, `a second stack of operator ${b.federation!.operator}, also ${who(a)}`);
+      }
+    } else if (a.name === b.name && a.universe === b.universe) {
       add("cross-instance", who(b), "name", `an instance name unused by the other instances in universe ${a.universe || "(the shared default universe)"}`, `${JSON.stringify(b.name)}, also used by ${who(a)}`);
     }
     for (const da of a.domains) {
@@ -208,6 +220,7 @@ export function otherInstancesOf(config: Record<string, unknown>): InstanceFacts
       urn: str(f.urn) ?? "",
       domains: f.domains.filter(isObject).map((d) => ({ node: String(d.node ?? ""), role: String(d.role ?? ""), cloud: String(d.cloud ?? ""), account: String(d.account ?? ""), region: String(d.region ?? "") })),
       stores: f.stores.filter(isObject).map((s) => ({ address: String(s.address ?? ""), namespace: String(s.namespace ?? ""), mount: String(s.mount ?? "") })),
+      ...(isObject(f.federation) && str(f.federation.manifest) && str(f.federation.operator) ? { federation: { manifest: str(f.federation.manifest)!, operator: str(f.federation.operator)! } } : {}),
     };
   });
 }
