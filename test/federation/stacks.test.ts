@@ -21,7 +21,7 @@ import { startPolicyPack, type PolicyPackClient } from "../../src/offline/analyz
 import { DEFAULT_PACK_DIR, auditStates, auditedInstance, unredactedPlanState } from "../../src/offline/audit";
 import type { Plan } from "../../src/offline/plan";
 import { planInstance } from "../../src/offline/planInProcess";
-import type { StateFile } from "../../src/offline/stateFile";
+import { toStateFile, type StateFile } from "../../src/offline/stateFile";
 import { addressOf, makeOperator, writeFederation } from "../support/federation";
 import { isSecret, ofType, plainStrings } from "../support/plans";
 
@@ -191,7 +191,11 @@ describe("the imported committee secret", () => {
     const value = JSON.parse((committee.inputs.dataJson as any).value).value as string;
     const sealed = JSON.parse(readFileSync(path.join(dir, sealedFileName(m.instance, 1, "beta")), "utf8"));
     expect(value).toBe(open(sealed, loadSealingPrivateKey(ops[1].sealing.privatePem)).toString("base64"));
-    for (const r of plan.resources) for (const leaf of plainStrings(r.inputs)) expect(leaf.value.includes(value), `${r.urn} ${leaf.path}`).toBe(false);
+    // Not in plain in any resource's inputs or outputs (the stack's outputs included), nor in the state written from the plan.
+    for (const r of plan.resources) for (const leaf of [...plainStrings(r.inputs), ...plainStrings(r.outputs)]) expect(leaf.value.includes(value), `${r.urn} ${leaf.path}`).toBe(false);
+    const state = JSON.stringify(toStateFile(plan.resources, "test"));
+    expect(state).not.toContain(value);
+    expect(state).not.toContain(Buffer.from(value, "base64").toString("hex"));
   });
 
   it("cannot be deployed without the operator's sealing key (a preview leaves it unknown)", async () => {
