@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -8,6 +9,8 @@ export default defineConfig({
     // The Pulumi runtime keeps per-process global state (mocks, settings): each test file
     // gets its own worker process, and files within one worker run one at a time.
     pool: "forks",
+    // Every core: vitest's default leaves one idle (on CI's 2 cores, files would run one at a time).
+    maxWorkers: availableParallelism(),
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

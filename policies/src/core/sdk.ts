@@ -50,6 +50,17 @@ export function isFrameworkUnknown(error: unknown): boolean {
 const shared = new WeakMap<object, unknown>();
 const PATCHED = Symbol.for("zipnet-posture.sharedDeserialize");
 let done = false;
+let scannedOnce = false;
+let resolvedModule: string | null | undefined;
+
+/** The framework's deserialize module as this file resolves it, or null when it cannot be resolved. */
+function resolveDeserialize(): string | null {
+  try {
+    return require.resolve("@pulumi/policy/deserialize.js");
+  } catch {
+    return null;
+  }
+}
 
 /**
  * One deserialization per request instead of one per policy: the framework deserializes a
@@ -61,8 +72,17 @@ let done = false;
 export function shareDeserialization(): void {
   if (done) return;
   const cache = (typeof require === "function" ? require.cache : undefined) ?? {};
-  for (const [file, mod] of Object.entries(cache)) {
-    if (!/[\\/]@pulumi[\\/]policy[\\/]deserialize\.js$/.test(file)) continue;
+  // This runs once per stack-policy call. Where the framework is not loaded (in-process tests) a
+  // scan of the module cache each time costs milliseconds: scan it once, then look up only the
+  // module this file resolves (the framework's own copy) until it appears.
+  resolvedModule ??= resolveDeserialize();
+  const files = resolvedModule && cache[resolvedModule] ? [resolvedModule] : [];
+  if (!scannedOnce) {
+    scannedOnce = true;
+    for (const file of Object.keys(cache)) if (file !== resolvedModule && /[\\/]@pulumi[\\/]policy[\\/]deserialize\.js$/.test(file)) files.push(file);
+  }
+  for (const file of files) {
+    const mod = cache[file];
     const exp = mod?.exports as Record<string | symbol, any> | undefined;
     const orig = exp?.deserializeProperties;
     if (typeof orig !== "function" || orig[PATCHED]) continue;
