@@ -21,12 +21,37 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
-import * as grpc from "@grpc/grpc-js";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import type * as grpc from "@grpc/grpc-js";
+import type { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import type * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
+import type { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_VALUE } from "../../policies/contract/wire";
+
+/**
+ * The gRPC runtime and the Analyzer protocol's messages (about 80 modules), loaded when a pack is
+ * first started or a message first built: the CLI's other paths (a config error, manifest
+ * commands) answer without them.
+ */
+interface Runtime {
+  grpc: typeof grpc;
+  Empty: typeof Empty;
+  Struct: typeof Struct;
+  pb: typeof analyzerpb;
+  AnalyzerClient: typeof AnalyzerClient;
+}
+let runtime: Runtime | undefined;
+/* eslint-disable @typescript-eslint/no-require-imports */
+function rt(): Runtime {
+  return (runtime ??= {
+    grpc: require("@grpc/grpc-js"),
+    Empty: require("google-protobuf/google/protobuf/empty_pb").Empty,
+    Struct: require("google-protobuf/google/protobuf/struct_pb").Struct,
+    pb: require("@pulumi/pulumi/proto/analyzer_pb"),
+    AnalyzerClient: require("@pulumi/pulumi/proto/analyzer_grpc_pb").AnalyzerClient,
+  });
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
@@ -153,27 +178,25 @@ export class AnalyzerCallError extends Error {
 /** The pack could not be started. */
 export class PolicyPackStartError extends Error {}
 
-const LEVELS: Record<number, EnforcementLevel> = {
-  [analyzerpb.EnforcementLevel.ADVISORY]: "advisory",
-  [analyzerpb.EnforcementLevel.MANDATORY]: "mandatory",
-  [analyzerpb.EnforcementLevel.DISABLED]: "disabled",
-  [analyzerpb.EnforcementLevel.REMEDIATE]: "remediate",
-};
+function levels(): Record<number, EnforcementLevel> {
+  const L = rt().pb.EnforcementLevel;
+  return { [L.ADVISORY]: "advisory", [L.MANDATORY]: "mandatory", [L.DISABLED]: "disabled", [L.REMEDIATE]: "remediate" };
+}
 
 function levelFromPb(level: number): EnforcementLevel {
-  return LEVELS[level] ?? "advisory";
+  return levels()[level] ?? "advisory";
 }
 
 function levelToPb(level: EnforcementLevel): analyzerpb.EnforcementLevel {
   switch (level) {
     case "advisory":
-      return analyzerpb.EnforcementLevel.ADVISORY;
+      return rt().pb.EnforcementLevel.ADVISORY;
     case "mandatory":
-      return analyzerpb.EnforcementLevel.MANDATORY;
+      return rt().pb.EnforcementLevel.MANDATORY;
     case "disabled":
-      return analyzerpb.EnforcementLevel.DISABLED;
+      return rt().pb.EnforcementLevel.DISABLED;
     case "remediate":
-      return analyzerpb.EnforcementLevel.REMEDIATE;
+      return rt().pb.EnforcementLevel.REMEDIATE;
     default:
       throw new Error(`unknown enforcement level ${String(level)}`);
   }
@@ -228,7 +251,7 @@ export function toWireValue(value: unknown): unknown {
 
 function toStruct(properties: Record<string, unknown> | undefined): Struct {
   const wire = toWireValue(properties ?? {});
-  return Struct.fromJavaScript((isObject(wire) ? wire : {}) as Record<string, any>);
+  return rt().Struct.fromJavaScript((isObject(wire) ? wire : {}) as Record<string, any>);
 }
 
 function nameOfUrn(urn: string): string {
@@ -237,7 +260,7 @@ function nameOfUrn(urn: string): string {
 }
 
 function optionsPb(opts: AnalyzerResourceOptions | undefined, parent: string | undefined): analyzerpb.AnalyzerResourceOptions {
-  const o = new analyzerpb.AnalyzerResourceOptions();
+  const o = new (rt().pb.AnalyzerResourceOptions)();
   o.setProtect(Boolean(opts?.protect));
   o.setIgnorechangesList(opts?.ignoreChanges ?? []);
   if (opts?.deleteBeforeReplace !== undefined) {
@@ -246,7 +269,7 @@ function optionsPb(opts: AnalyzerResourceOptions | undefined, parent: string | u
   }
   o.setAdditionalsecretoutputsList(opts?.additionalSecretOutputs ?? []);
   o.setAliasesList(opts?.aliases ?? []);
-  const t = new analyzerpb.AnalyzerResourceOptions.CustomTimeouts();
+  const t = new (rt().pb.AnalyzerResourceOptions.CustomTimeouts)();
   t.setCreate(opts?.customTimeouts?.create ?? 0);
   t.setUpdate(opts?.customTimeouts?.update ?? 0);
   t.setDelete(opts?.customTimeouts?.delete ?? 0);
@@ -257,7 +280,7 @@ function optionsPb(opts: AnalyzerResourceOptions | undefined, parent: string | u
 }
 
 function providerPb(provider: AnalyzerProvider): analyzerpb.AnalyzerProviderResource {
-  const p = new analyzerpb.AnalyzerProviderResource();
+  const p = new (rt().pb.AnalyzerProviderResource)();
   p.setType(provider.type);
   p.setName(provider.name);
   p.setUrn(provider.urn);
@@ -277,16 +300,16 @@ function withResource<T extends analyzerpb.AnalyzeRequest | analyzerpb.AnalyzerR
 }
 
 function analyzeRequest(r: AnalyzerResource): analyzerpb.AnalyzeRequest {
-  return withResource(new analyzerpb.AnalyzeRequest(), r);
+  return withResource(new (rt().pb.AnalyzeRequest)(), r);
 }
 
 function stackResourcePb(r: AnalyzerResource): analyzerpb.AnalyzerResource {
-  const res = withResource(new analyzerpb.AnalyzerResource(), r);
+  const res = withResource(new (rt().pb.AnalyzerResource)(), r);
   if (r.parent) res.setParent(r.parent);
   res.setDependenciesList(r.dependencies ?? []);
   const deps = res.getPropertydependenciesMap();
   for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
-    const d = new analyzerpb.AnalyzerPropertyDependencies();
+    const d = new (rt().pb.AnalyzerPropertyDependencies)();
     d.setUrnsList(urns);
     deps.set(key, d);
   }
@@ -328,7 +351,7 @@ function parseInfo(info: analyzerpb.AnalyzerInfo): AnalyzerInfo {
         name: p.getName(),
         description: p.getDescription(),
         enforcementLevel: levelFromPb(p.getEnforcementlevel()),
-        kind: kind === analyzerpb.PolicyType.POLICY_TYPE_RESOURCE ? "resource" : kind === analyzerpb.PolicyType.POLICY_TYPE_STACK ? "stack" : "unknown",
+        kind: kind === rt().pb.PolicyType.POLICY_TYPE_RESOURCE ? "resource" : kind === rt().pb.PolicyType.POLICY_TYPE_STACK ? "stack" : "unknown",
         ...(schema
           ? {
               configSchema: {
@@ -491,7 +514,7 @@ export async function startPolicyPack(dir: string, opts: StartOptions = {}): Pro
   });
   const startupMs = Date.now() - started;
 
-  const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+  const client = new (rt().AnalyzerClient)(`127.0.0.1:${port}`, rt().grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": MAX_MESSAGE,
     "grpc.max_send_message_length": MAX_MESSAGE,
   });
@@ -500,7 +523,7 @@ export async function startPolicyPack(dir: string, opts: StartOptions = {}): Pro
   function call<Req, Res>(method: string, invoke: (req: Req, meta: grpc.Metadata, o: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req, urn?: string): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       if (exited) return reject(new AnalyzerCallError(method, undefined, `the policy pack process has exited${output.trim() ? `: ${output.trim().split("\n").slice(-10).join("\n")}` : ""}`, urn));
-      invoke.call(client, req, new grpc.Metadata(), { deadline: Date.now() + callTimeoutMs }, (err, res) => {
+      invoke.call(client, req, new (rt().grpc.Metadata)(), { deadline: Date.now() + callTimeoutMs }, (err, res) => {
         if (err) reject(new AnalyzerCallError(method, err.code, err.details || err.message, urn));
         else resolve(res);
       });
@@ -509,7 +532,7 @@ export async function startPolicyPack(dir: string, opts: StartOptions = {}): Pro
 
   let info: AnalyzerInfo | undefined;
   const getAnalyzerInfo = async () => {
-    info ??= parseInfo(await call<Empty, analyzerpb.AnalyzerInfo>("GetAnalyzerInfo", client.getAnalyzerInfo as any, new Empty()));
+    info ??= parseInfo(await call<Empty, analyzerpb.AnalyzerInfo>("GetAnalyzerInfo", client.getAnalyzerInfo as any, new (rt().Empty)()));
     return info;
   };
 
@@ -523,10 +546,10 @@ export async function startPolicyPack(dir: string, opts: StartOptions = {}): Pro
     getAnalyzerInfo,
     async configure(config = {}) {
       const effective = effectiveConfig(await getAnalyzerInfo(), config);
-      const req = new analyzerpb.ConfigureAnalyzerRequest();
+      const req = new (rt().pb.ConfigureAnalyzerRequest)();
       const map = req.getPolicyconfigMap();
       for (const [name, cfg] of Object.entries(effective)) {
-        const pc = new analyzerpb.PolicyConfig();
+        const pc = new (rt().pb.PolicyConfig)();
         pc.setEnforcementlevel(levelToPb(cfg.enforcementLevel));
         pc.setProperties(toStruct(cfg.properties));
         map.set(name, pc);
@@ -535,7 +558,7 @@ export async function startPolicyPack(dir: string, opts: StartOptions = {}): Pro
       return effective;
     },
     async configureStack(stack) {
-      const req = new analyzerpb.AnalyzerStackConfigureRequest();
+      const req = new (rt().pb.AnalyzerStackConfigureRequest)();
       req.setStack(stack.stack);
       req.setProject(stack.project);
       req.setOrganization(stack.organization ?? "");
@@ -549,7 +572,7 @@ export async function startPolicyPack(dir: string, opts: StartOptions = {}): Pro
       return analyzeResult(await call<analyzerpb.AnalyzeRequest, analyzerpb.AnalyzeResponse>("Analyze", client.analyze as any, analyzeRequest(resource), resource.urn));
     },
     async analyzeStack(resources) {
-      const req = new analyzerpb.AnalyzeStackRequest();
+      const req = new (rt().pb.AnalyzeStackRequest)();
       req.setResourcesList(resources.map(stackResourcePb));
       return analyzeResult(await call<analyzerpb.AnalyzeStackRequest, analyzerpb.AnalyzeResponse>("AnalyzeStack", client.analyzeStack as any, req));
     },

@@ -14,7 +14,6 @@ import { attestedAuthMount } from "../../policies/contract/attestation";
 import { instanceNodes } from "../config/validate";
 import { PROJECT_ROOT, STACKS_DIR_ENV, type CliConfig } from "../config/stackFile";
 import type { EngineModel, RecordedResource } from "./engine/model";
-import { runProgramProcess } from "./engine/programProcess";
 import { toStateFile, toStateResource, type StateFile } from "./stateFile";
 import { runDeployChecks, type DeployCheckResult } from "../deployChecks";
 
@@ -49,6 +48,8 @@ export function planOf(model: EngineModel, stack: string, config: InstanceConfig
 
 /** The plan as `pulumi preview` runs the program: a `cmd/run` child against the offline engine's gRPC server. */
 export async function planStack(config: InstanceConfig, stack: string, cli: CliConfig, opts: { stacksDir?: string; preview?: boolean } = {}): Promise<Plan> {
+  // The engine's gRPC server loads only when a plan runs (a config error answers without it).
+  const { runProgramProcess } = await import("./engine/programProcess");
   const run = await runProgramProcess({
     root: PROJECT_ROOT,
     stack,
