@@ -177,7 +177,10 @@ function reportFolders(dir: string, inputs: { label: string; state: StateFile }[
       posture: typeof record.posture === "string" ? record.posture : "unknown (no posture record)",
       measurements: recordMeasurements(record),
     };
-    const folder = folderName(`${input.label}: the posture record's name`, facts.name);
+    // One operator's stack of a federated instance reports under its stack name, <instance>_<operator>.
+    const fed = record.federation as { operator?: unknown } | null | undefined;
+    const operator = fed && typeof fed.operator === "string" && NODE_ID.test(fed.operator) ? fed.operator : undefined;
+    const folder = operator ? `${folderName(`${input.label}: the posture record's name`, facts.name)}_${operator}` : folderName(`${input.label}: the posture record's name`, facts.name);
     const other = seen.get(folder);
     if (other) throw new OutputError(`--report ${dir}: ${input.label} and ${other} both hold instance ${folder}: one report folder each is needed (audit them apart)`);
     seen.set(folder, input.label);

@@ -10,6 +10,7 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main";
 import { loadInstance } from "../../src/config/load";
 import type { InstanceConfig } from "../../src/config/schema";
 import { PROJECT_ROOT, readStackConfig, stackFilePath } from "../../src/config/stackFile";
@@ -102,6 +103,18 @@ describe("the example federated instance, one stack per operator", () => {
     const result = await auditStates([{ label: "beta", state: edited }], { client: pack });
     expect(result.violations.filter((v) => v.level === "mandatory").map((v) => v.message)).toContainEqual(expect.stringMatching(/federation: expected a federation record the pack can read, found federation\.nodes: expected the manifest's nodes/));
   });
+
+  it("audit --manifest --report writes one report per operator's stack, named <instance>_<operator>", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fedreport-"));
+    const args = OPERATORS.flatMap((op) => {
+      const file = path.join(dir, `${op}.json`);
+      writeFileSync(file, JSON.stringify(states[op]));
+      return ["--state", file];
+    });
+    const code = await main(["audit", "--manifest", path.join(STACKS, "acme.federated.manifest.json"), ...args, "--report", path.join(dir, "reports")]);
+    expect(code).toBe(0);
+    expect(readdirSync(path.join(dir, "reports")).sort()).toEqual(["acme.federated_acme", "acme.federated_beta", "acme.federated_gamma"]);
+  }, 120_000);
 
   it("finds an operator's state missing, and two states of one operator", async () => {
     const manifest = readFileSync(path.join(STACKS, "acme.federated.manifest.json"), "utf8");
