@@ -46,12 +46,16 @@ function occurrences(text: string, part: string): number {
 
 describe("plan --report for acme.mainnet", () => {
   const out = mkdtempSync(path.join(tmpdir(), "record-"));
+  const signingKeys = generateKeyPair();
   // The same layout as audit --report: one folder per instance.
   const dir = path.join(out, "acme.mainnet");
   let audit: { checklist: { id: string; status: string; summary: string }[]; violations: { message: string; checklist: string }[] };
 
   beforeAll(async () => {
-    const run = await quietly(["plan", "--stack", "acme.mainnet", "--report", out, "--audit-json", path.join(out, "audit.json")]);
+    // Signed here too: the verify-publication tests read this plan's publication (one plan, not two).
+    writeFileSync(path.join(out, "key.pem"), signingKeys.privatePem);
+    writeFileSync(path.join(out, "key.pub"), signingKeys.publicPem);
+    const run = await quietly(["plan", "--stack", "acme.mainnet", "--report", out, "--audit-json", path.join(out, "audit.json"), "--publication-key", path.join(out, "key.pem")]);
     expect(run.code, run.err).toBe(0);
     audit = JSON.parse(readFileSync(path.join(out, "audit.json"), "utf8"));
   }, 120_000);
@@ -131,23 +135,19 @@ describe("plan --report for acme.mainnet", () => {
       pages.forEach((page, i) => expect(page, `page ${i + 1}`).toContain("Security posture: acme.mainnet"));
     }, 90_000);
   });
-});
 
-describe("verify-publication", () => {
-  it("verifies the signed publication plan --report writes, and rejects a tampered copy", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "publication-"));
-    const keys = generateKeyPair();
-    writeFileSync(path.join(dir, "key.pem"), keys.privatePem);
-    writeFileSync(path.join(dir, "key.pub"), keys.publicPem);
-    const run = await quietly(["plan", "--stack", "acme.mainnet", "--report", dir, "--publication-key", path.join(dir, "key.pem")]);
-    expect(run.code, run.err).toBe(0);
-    const pub = path.join(dir, "acme.mainnet", "publication.json");
-    const ok = await quietly(["verify-publication", pub, `${pub}.sig`, path.join(dir, "key.pub")]);
+  it("verify-publication verifies the signed publication plan --report wrote, and rejects a tampered copy", async () => {
+    const pub = path.join(dir, "publication.json");
+    const keyDir = out;
+    const original = readFileSync(pub, "utf8");
+    const ok = await quietly(["verify-publication", pub, `${pub}.sig`, path.join(keyDir, "key.pub")]);
     expect([ok.code, ok.out]).toEqual([0, expect.stringContaining("ok: ")]);
-    writeFileSync(pub, readFileSync(pub, "utf8").replace('"value":"6ac0c166', '"value":"7ac0c166'));
-    const bad = await quietly(["verify-publication", pub, `${pub}.sig`, path.join(dir, "key.pub")]);
+    const tampered = path.join(keyDir, "tampered.json");
+    writeFileSync(tampered, original.replace('"value":"6ac0c166', '"value":"7ac0c166'));
+    expect(readFileSync(tampered, "utf8")).not.toBe(original);
+    const bad = await quietly(["verify-publication", tampered, `${pub}.sig`, path.join(keyDir, "key.pub")]);
     expect([bad.code, bad.out]).toEqual([1, expect.stringContaining("NOT VERIFIED")]);
-    expect((await quietly(["verify-publication", path.join(dir, "missing.json"), `${pub}.sig`, path.join(dir, "key.pub")])).code).toBe(2);
+    expect((await quietly(["verify-publication", path.join(keyDir, "missing.json"), `${pub}.sig`, path.join(keyDir, "key.pub")])).code).toBe(2);
   }, 60_000);
 });
 
