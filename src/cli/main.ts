@@ -27,28 +27,23 @@ import { Command, CommanderError } from "commander";
 import { loadInstance } from "../config/load";
 import { readCliConfig, stackFilePath, stackNameOf } from "../config/stackFile";
 import { CONFIG_KEY, NODE_ID } from "../config/schema";
-import { ConfigError, stackNameIssues } from "../config/validate";
+import { ConfigError, federatedStackName, parseStackName, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, policyPackDirProblem, startPolicyPack } from "../offline/analyzer";
 import type { StateFile } from "../offline/stateFile";
 import { KeyFileError, addPlanRecord, addReport, loadPublicationKey, publicationFindings, publicationNotice, recordMeasurements, reportInput, PLAN_RECORD_FILES, REPORT_FILES, type RecordFacts } from "./deployRecord";
 import { OutputError, PendingWrites, checkDistinct, checkOutputDir, checkOutputFile, checkReportFolder, folderName, identity } from "./outputs";
-import { isValidInstanceName } from "../../policies/contract/patterns";
 import { INSTANCE_TYPE } from "../../policies/contract/wire";
 import { AuditInputError, DEFAULT_PACK_DIR, auditedInstance, auditJson, auditPlan, auditStates, asStateFile, formatAudit, mandatoryCount, type AuditResult } from "../offline/audit";
 import { PlanError, planStack, summarize } from "../offline/plan";
 import { formatDeployChecks } from "../deployChecks";
 import { styleFor } from "../offline/audit/style";
 import { stderrProgress } from "./progress";
-import { ManifestInputError, addManifestCommands } from "./manifest";
+import { addManifestCommands } from "./manifest";
+import { EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError, readText } from "./usage";
 import { manifestFindings } from "../federation/audit";
 
-export const EXIT_OK = 0;
-export const EXIT_VIOLATIONS = 1;
-export const EXIT_USAGE = 2;
-
-/** A user error: printed as one message, exit 2. */
-export class UsageError extends Error {}
+export { EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, UsageError };
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -74,7 +69,7 @@ async function plan(opts: PlanOptions): Promise<number> {
   if (!opts.audit && (opts.auditJson || opts.report)) throw new UsageError("--audit-json and --report need the audit: drop --no-audit");
   if (opts.publicationKey && !opts.report) throw new UsageError("--publication-key signs the publication --report writes: add --report DIR");
   // A stack name names a file under stacks/: never a path (that is what --config-file is for).
-  if (opts.stack !== undefined && !isStackName(opts.stack)) throw new UsageError(`--stack: expected a stack name like acme.mainnet, or acme.federated_beta for one operator of a federated instance (a path goes to --config-file), found ${JSON.stringify(opts.stack)}`);
+  if (opts.stack !== undefined && !parseStackName(opts.stack)) throw new UsageError(`--stack: expected a stack name like acme.mainnet, or acme.federated_beta for one operator of a federated instance (a path goes to --config-file), found ${JSON.stringify(opts.stack)}`);
   checkPolicyPackDir(opts.policyPack);
   const file = opts.configFile ? path.resolve(opts.configFile) : stackFilePath(opts.stack!);
   const stack = opts.stack ?? stackNameOf(file);
@@ -180,7 +175,8 @@ function reportFolders(dir: string, inputs: { label: string; state: StateFile }[
     // One operator's stack of a federated instance reports under its stack name, <instance>_<operator>.
     const fed = record.federation as { operator?: unknown } | null | undefined;
     const operator = fed && typeof fed.operator === "string" && NODE_ID.test(fed.operator) ? fed.operator : undefined;
-    const folder = operator ? `${folderName(`${input.label}: the posture record's name`, facts.name)}_${operator}` : folderName(`${input.label}: the posture record's name`, facts.name);
+    const instanceFolder = folderName(`${input.label}: the posture record's name`, facts.name);
+    const folder = operator ? federatedStackName(instanceFolder, operator) : instanceFolder;
     const other = seen.get(folder);
     if (other) throw new OutputError(`--report ${dir}: ${input.label} and ${other} both hold instance ${folder}: one report folder each is needed (audit them apart)`);
     seen.set(folder, input.label);
@@ -251,15 +247,6 @@ async function audit(opts: AuditOptions): Promise<number> {
 function checkPolicyPackDir(dir: string | undefined): void {
   const problem = dir === undefined ? undefined : policyPackDirProblem(dir);
   if (problem) throw new UsageError(`--policy-pack ${dir}: ${problem}`);
-}
-
-function readText(file: string, what: string): string {
-  try {
-    return readInputText(file, what);
-  } catch (err) {
-    if (err instanceof InputFileError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 /** Exit 0 when the signature verifies, 1 when the publication is not the one signed, 2 when the key or signature cannot be read. */
@@ -372,12 +359,6 @@ export function buildCli(): Command {
   return cli;
 }
 
-/** An instance name, or `<instance>_<operator>` (one operator's stack of a federated instance). */
-function isStackName(stack: string): boolean {
-  const [instance, operator, ...rest] = stack.split("_");
-  return rest.length === 0 && isValidInstanceName(instance) && (operator === undefined || NODE_ID.test(operator));
-}
-
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;
   try {
@@ -392,7 +373,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`plan failed: ${err.message}\n`);
       return EXIT_VIOLATIONS;
     }
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError || err instanceof KeyFileError || err instanceof OutputError || err instanceof ManifestInputError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AuditInputError || err instanceof PolicyPackStartError || err instanceof KeyFileError || err instanceof OutputError) {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
     }

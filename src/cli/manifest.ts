@@ -6,33 +6,23 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { InputFileError, readInputText } from "../config/inputFile";
+import { EXIT_OK, EXIT_VIOLATIONS, UsageError, readText } from "./usage";
 import { KeyFormatError, loadPrivateKey, publicKeyBase64 } from "../deployRecord/ed25519";
-import { amendChain, initChain, manifestHash, manifestShapeProblem, parseManifestChain, renderChain, signNewest, verifyManifestChain, type Manifest, type ManifestChain } from "../federation/manifest";
+import { amendChain, initChain, manifestHash, manifestShapeProblem, parseManifestChain, renderChain, signNewest, verifyManifestChain, type Manifest, type ManifestChain, type ManifestResult, type VerifyManifestOptions } from "../federation/manifest";
 import { SealError, committeeCeremony, loadSealingPrivateKey, open, parseSealed, sealedFileName, secretCommitment } from "../federation/seal";
 import { ceremonyFile, ceremonyFileName, parseCeremony, sealedHash, signCeremony } from "../federation/ceremony";
 import { OutputError, PendingWrites, checkOutputDir, checkOutputFile } from "./outputs";
 
-/** Bad input to a manifest command (exit 2). */
-export class ManifestInputError extends Error {}
-
-const EXIT_OK = 0;
-const EXIT_NOT_VERIFIED = 1;
-
-function readText(file: string, what: string): string {
-  try {
-    const text = readInputText(file, what);
-    if (text.trim() === "") throw new ManifestInputError(`${file}: expected ${what}, found an empty file`);
-    return text;
-  } catch (err) {
-    if (err instanceof InputFileError) throw new ManifestInputError(err.message);
-    throw err;
-  }
+/** An input's text, refusing an empty file (nothing in a manifest command reads as empty). */
+function readNonEmpty(file: string, what: string): string {
+  const text = readText(file, what);
+  if (text.trim() === "") throw new UsageError(`${file}: expected ${what}, found an empty file`);
+  return text;
 }
 
 function readChain(file: string): ManifestChain {
-  const parsed = parseManifestChain(readText(file, "a manifest file"));
-  if ("problem" in parsed) throw new ManifestInputError(`${file}: ${parsed.problem}`);
+  const parsed = parseManifestChain(readNonEmpty(file, "a manifest file"));
+  if ("problem" in parsed) throw new UsageError(`${file}: ${parsed.problem}`);
   return parsed.chain;
 }
 
@@ -40,16 +30,16 @@ function readChain(file: string): ManifestChain {
 function readBody(file: string): Omit<Manifest, "epoch" | "previous"> {
   let value: unknown;
   try {
-    value = JSON.parse(readText(file, "a manifest body (JSON)"));
+    value = JSON.parse(readNonEmpty(file, "a manifest body (JSON)"));
   } catch (err) {
-    if (err instanceof ManifestInputError) throw err;
-    throw new ManifestInputError(`${file}: expected JSON, found ${(err as Error).message}`);
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${file}: expected JSON, found ${(err as Error).message}`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ManifestInputError(`${file}: expected a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`${file}: expected a JSON object`);
   const body = { ...(value as Record<string, unknown>), epoch: 1, previous: null };
-  if ("epoch" in (value as object) || "previous" in (value as object)) throw new ManifestInputError(`${file}: expected a body without epoch and previous (the chain numbers and links epochs)`);
+  if ("epoch" in (value as object) || "previous" in (value as object)) throw new UsageError(`${file}: expected a body without epoch and previous (the chain numbers and links epochs)`);
   const problem = manifestShapeProblem(body, "body");
-  if (problem) throw new ManifestInputError(`${file}: ${problem}`);
+  if (problem) throw new UsageError(`${file}: ${problem}`);
   return value as Omit<Manifest, "epoch" | "previous">;
 }
 
@@ -60,16 +50,24 @@ function write(file: string, content: string, option: string, inputs: Array<{ op
   pending.commit();
 }
 
+/**
+ * The manifest at `file`, verified: an unreadable one is a UsageError (2); one that does not verify
+ * is said on stdout (`NOT VERIFIED ...`, with `consequence`) and gives undefined (exit 1).
+ */
+function verifiedManifest(file: string, opts: VerifyManifestOptions = {}, consequence = ""): ManifestResult & { ok: true } | undefined {
+  const result = verifyManifestChain(readNonEmpty(file, "a manifest file"), opts);
+  if (result.ok) return result;
+  if (result.input) throw new UsageError(`${file}: ${result.reason}`);
+  process.stdout.write(`NOT VERIFIED: ${file}: ${result.reason}${consequence}\n`);
+  return undefined;
+}
+
 function verifyCommand(file: string, opts: { genesis?: string; minEpoch?: string }): number {
-  if (opts.genesis !== undefined && !/^[0-9a-f]{64}$/.test(opts.genesis)) throw new ManifestInputError(`--genesis: expected the SHA-256 (64 lowercase hex) of epoch 1, found ${JSON.stringify(opts.genesis)}`);
+  if (opts.genesis !== undefined && !/^[0-9a-f]{64}$/.test(opts.genesis)) throw new UsageError(`--genesis: expected the SHA-256 (64 lowercase hex) of epoch 1, found ${JSON.stringify(opts.genesis)}`);
   const minEpoch = opts.minEpoch === undefined ? undefined : Number(opts.minEpoch);
-  if (minEpoch !== undefined && (!Number.isInteger(minEpoch) || minEpoch < 1)) throw new ManifestInputError(`--min-epoch: expected an integer from 1, found ${JSON.stringify(opts.minEpoch)}`);
-  const result = verifyManifestChain(readText(file, "a manifest file"), { genesis: opts.genesis, minEpoch });
-  if (!result.ok) {
-    if (result.input) throw new ManifestInputError(`${file}: ${result.reason}`);
-    process.stdout.write(`NOT VERIFIED: ${file}: ${result.reason}\n`);
-    return EXIT_NOT_VERIFIED;
-  }
+  if (minEpoch !== undefined && (!Number.isInteger(minEpoch) || minEpoch < 1)) throw new UsageError(`--min-epoch: expected an integer from 1, found ${JSON.stringify(opts.minEpoch)}`);
+  const result = verifiedManifest(file, { genesis: opts.genesis, minEpoch });
+  if (!result) return EXIT_VIOLATIONS;
   const m = result.newest;
   const ops = m.operators.map((o) => `${o.id} (${o.organization}: ${m.nodes.filter((n) => n.operator === o.id).map((n) => n.id).join(", ")})`).join(", ");
   process.stdout.write(`ok: ${file}: instance ${m.instance} (${m.posture}), epoch ${m.epoch} of ${result.chain.epochs.length}, signed by every operator: ${ops}\n`);
@@ -84,7 +82,7 @@ function signCommand(file: string, opts: { operator: string; key: string }): num
   const n = chain.epochs.length;
   const holds = (i: number) => i >= 0 && chain.epochs[i].manifest.operators.some((o) => o.id === opts.operator && o.signingKey === pub);
   if (!holds(n - 1) && !holds(n - 2)) {
-    throw new ManifestInputError(`--key ${opts.key}: expected ${opts.operator}'s signing key in epoch ${n}${n > 1 ? ` or ${n - 1}` : ""}, found a key the manifest does not give it (${pub.slice(0, 12)}...)`);
+    throw new UsageError(`--key ${opts.key}: expected ${opts.operator}'s signing key in epoch ${n}${n > 1 ? ` or ${n - 1}` : ""}, found a key the manifest does not give it (${pub.slice(0, 12)}...)`);
   }
   write(file, renderChain(signNewest(chain, opts.operator, key, pub)), "manifest", []);
   process.stdout.write(`signed epoch ${chain.epochs[n - 1].manifest.epoch} of ${file} as ${opts.operator}\n`);
@@ -92,16 +90,12 @@ function signCommand(file: string, opts: { operator: string; key: string }): num
 }
 
 function ceremonyCommand(file: string, opts: { out: string; as: string }): number {
-  const result = verifyManifestChain(readText(file, "a manifest file"));
-  if (!result.ok) {
-    if (result.input) throw new ManifestInputError(`${file}: ${result.reason}`);
-    process.stdout.write(`NOT VERIFIED: ${file}: ${result.reason} (no secret drawn)\n`);
-    return EXIT_NOT_VERIFIED;
-  }
+  const result = verifiedManifest(file, {}, " (no secret drawn)");
+  if (!result) return EXIT_VIOLATIONS;
   const m = result.newest;
   const holders = m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id));
   // Whoever runs the ceremony sees the secret: only an operator that holds it anyway may.
-  if (!holders.some((o) => o.id === opts.as)) throw new ManifestInputError(`--as: expected the operator running the ceremony, one that runs a committee server (${holders.map((o) => o.id).join(", ")}), found ${JSON.stringify(opts.as)}`);
+  if (!holders.some((o) => o.id === opts.as)) throw new UsageError(`--as: expected the operator running the ceremony, one that runs a committee server (${holders.map((o) => o.id).join(", ")}), found ${JSON.stringify(opts.as)}`);
   const inputs = [{ option: "manifest", file }];
   checkOutputDir("--out", opts.out, inputs);
   const targets = [...holders.map((o) => path.join(opts.out, sealedFileName(m.instance, m.epoch, o.id))), path.join(opts.out, ceremonyFileName(m.instance, m.epoch))];
@@ -122,48 +116,44 @@ function ceremonyCommand(file: string, opts: { out: string; as: string }): numbe
 
 /** Signs an epoch's ceremony record as one operator, after opening its own copy and checking it against the commitment. */
 function signCeremonyCommand(file: string, opts: { manifest: string; operator: string; key: string; sealingKey?: string }): number {
-  const result = verifyManifestChain(readText(opts.manifest, "a manifest file"));
-  if (!result.ok) {
-    if (result.input) throw new ManifestInputError(`${opts.manifest}: ${result.reason}`);
-    process.stdout.write(`NOT VERIFIED: ${opts.manifest}: ${result.reason} (nothing signed)\n`);
-    return EXIT_NOT_VERIFIED;
-  }
+  const result = verifiedManifest(opts.manifest, {}, " (nothing signed)");
+  if (!result) return EXIT_VIOLATIONS;
   const m = result.newest;
-  const parsed = parseCeremony(readText(file, "a ceremony record"));
-  if (typeof parsed === "string") throw new ManifestInputError(`${file}: ${parsed}`);
+  const parsed = parseCeremony(readNonEmpty(file, "a ceremony record"));
+  if (typeof parsed === "string") throw new UsageError(`${file}: ${parsed}`);
   const r = parsed.record;
   if (r.instance !== m.instance || r.epoch !== m.epoch || r.manifest !== manifestHash(m)) {
     process.stdout.write(`NOT SIGNED: ${file}: a ceremony for ${r.instance} epoch ${r.epoch}, not for the manifest's newest epoch ${m.epoch} (nothing signed)\n`);
-    return EXIT_NOT_VERIFIED;
+    return EXIT_VIOLATIONS;
   }
   const operator = m.operators.find((o) => o.id === opts.operator);
-  if (!operator) throw new ManifestInputError(`--operator: expected an operator of epoch ${m.epoch} (${m.operators.map((o) => o.id).join(", ")}), found ${JSON.stringify(opts.operator)}`);
+  if (!operator) throw new UsageError(`--operator: expected an operator of epoch ${m.epoch} (${m.operators.map((o) => o.id).join(", ")}), found ${JSON.stringify(opts.operator)}`);
   const signing = readSigningKey(opts.key);
-  if (publicKeyBase64(signing) !== operator.signingKey) throw new ManifestInputError(`--key ${opts.key}: expected ${opts.operator}'s signing key of epoch ${m.epoch}, found another key`);
+  if (publicKeyBase64(signing) !== operator.signingKey) throw new UsageError(`--key ${opts.key}: expected ${opts.operator}'s signing key of epoch ${m.epoch}, found another key`);
   if (r.copies[opts.operator] !== undefined) {
-    if (!opts.sealingKey) throw new ManifestInputError(`--sealing-key: ${opts.operator} holds a copy: it signs only after opening it (its X25519 private key)`);
+    if (!opts.sealingKey) throw new UsageError(`--sealing-key: ${opts.operator} holds a copy: it signs only after opening it (its X25519 private key)`);
     const copyFile = path.join(path.dirname(file), sealedFileName(m.instance, m.epoch, opts.operator));
     let copy;
     try {
-      copy = parseSealed(readText(copyFile, "a sealed copy"));
+      copy = parseSealed(readNonEmpty(copyFile, "a sealed copy"));
     } catch (err) {
-      if (err instanceof SealError) throw new ManifestInputError(`${copyFile}: ${err.message}`);
+      if (err instanceof SealError) throw new UsageError(`${copyFile}: ${err.message}`);
       throw err;
     }
     let secret: Buffer;
     try {
-      secret = open(copy, loadSealingPrivateKey(readText(opts.sealingKey, "an X25519 private key")));
+      secret = open(copy, loadSealingPrivateKey(readNonEmpty(opts.sealingKey, "an X25519 private key")));
     } catch (err) {
       if (!(err instanceof SealError)) throw err;
-      if (err.input) throw new ManifestInputError(`${opts.sealingKey}: ${err.message}`);
+      if (err.input) throw new UsageError(`${opts.sealingKey}: ${err.message}`);
       process.stdout.write(`NOT SIGNED: ${copyFile}: ${err.message}\n`);
-      return EXIT_NOT_VERIFIED;
+      return EXIT_VIOLATIONS;
     }
     const matches = sealedHash(copy) === r.copies[opts.operator] && secretCommitment(secret, m.instance, m.epoch) === r.commitment;
     secret.fill(0);
     if (!matches) {
       process.stdout.write(`NOT SIGNED: ${copyFile}: the copy is not the one the record lists, or its secret is not the committed one\n`);
-      return EXIT_NOT_VERIFIED;
+      return EXIT_VIOLATIONS;
     }
   }
   write(file, `${JSON.stringify(signCeremony(parsed, opts.operator, signing, operator.signingKey), null, 2)}\n`, "ceremony record", []);
@@ -173,9 +163,9 @@ function signCeremonyCommand(file: string, opts: { manifest: string; operator: s
 
 function readSigningKey(file: string) {
   try {
-    return loadPrivateKey(readText(file, "an Ed25519 private key"));
+    return loadPrivateKey(readNonEmpty(file, "an Ed25519 private key"));
   } catch (err) {
-    if (err instanceof KeyFormatError) throw new ManifestInputError(`${file}: ${err.message}`);
+    if (err instanceof KeyFormatError) throw new UsageError(`${file}: ${err.message}`);
     throw err;
   }
 }
@@ -188,7 +178,7 @@ export function addManifestCommands(cli: Command): void {
     .argument("<file>", "the manifest to create (stacks/<instance>.manifest.json)")
     .requiredOption("--body <json>", "the epoch's body")
     .action((file: string, opts: { body: string }) => {
-      if (existsSync(file)) throw new ManifestInputError(`${file}: exists; extend a manifest with \`manifest amend\``);
+      if (existsSync(file)) throw new UsageError(`${file}: exists; extend a manifest with \`manifest amend\``);
       const body = readBody(opts.body);
       write(file, renderChain(initChain(body)), "manifest", [{ option: "--body", file: opts.body }]);
       process.stdout.write(`created ${file}: epoch 1, unsigned (each operator runs \`manifest sign\`)\n`);
@@ -203,7 +193,7 @@ export function addManifestCommands(cli: Command): void {
       const chain = readChain(file);
       // A new epoch extends only a chain whose epochs all verify (signatures complete).
       const current = verifyManifestChain(renderChain(chain));
-      if (!current.ok) throw new ManifestInputError(`${file}: expected a manifest that verifies before it is extended, found: ${current.reason}`);
+      if (!current.ok) throw new UsageError(`${file}: expected a manifest that verifies before it is extended, found: ${current.reason}`);
       const next = amendChain(chain, readBody(opts.body));
       write(file, renderChain(next), "manifest", [{ option: "--body", file: opts.body }]);
       process.stdout.write(`appended epoch ${next.epochs.length} to ${file}, unsigned\n`);

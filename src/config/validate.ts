@@ -16,7 +16,8 @@ import {
   defaultSize,
   defaultZone,
 } from "./defaults";
-import { CONFIG_KEY, instanceSchema, type InstanceConfig, type InstanceNode, type NodeConfig, type NodeRole } from "./schema";
+import { CONFIG_KEY, NODE_ID, instanceSchema, type InstanceConfig, type InstanceNode, type NodeConfig, type NodeRole } from "./schema";
+import { isValidInstanceName } from "../../policies/contract/patterns";
 
 /** Production floor of ZIPNET_MIN_PARTICIPANTS: with fewer, a client is identifiable by elimination. */
 export const PRODUCTION_MIN_PARTICIPANTS = 3;
@@ -287,6 +288,13 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
 /** A federated operator's stack name: `<instance>_<operator>` (instance names and operator ids have no `_`). */
 export function federatedStackName(instance: string, operator: string): string {
   return `${instance}_${operator}`;
+}
+
+/** A stack name read back: an instance name, or an instance and an operator; undefined when it is neither. */
+export function parseStackName(stack: string): { instance: string; operator?: string } | undefined {
+  const [instance, operator, ...rest] = stack.split("_");
+  if (rest.length || !isValidInstanceName(instance) || (operator !== undefined && !NODE_ID.test(operator))) return undefined;
+  return operator === undefined ? { instance } : { instance, operator };
 }
 
 export function stackNameIssues(config: Pick<InstanceConfig, "name" | "federation">, stack: string): ConfigIssue[] {
