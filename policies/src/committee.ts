@@ -3,7 +3,7 @@
  */
 import { bootEnv, bootOf } from "./core/boot";
 import { tdxProblems } from "./core/checks";
-import { type StackModel, type Vm, normalizeRegion } from "./core/model";
+import { type StackModel, type Vm, normalizeRegion, vmMachineType } from "./core/model";
 import { ingressLeaks, ruleLocation, judgedPaths } from "./core/network";
 import { raw, resourcePolicies, stackPolicies, type StackContext } from "./core/policy";
 import { AWS_VM, AZURE_VM, GCP_VM, type ResourceView } from "./core/resources";
@@ -224,12 +224,6 @@ export const [tdx, tdxDevtest] = resourcePolicies({
     for (const path of verdict.unknown) ctx.unknown(path);
   },
 });
-
-function vmMachineType(vm: Vm): unknown {
-  if (vm.cloud === "gcp") return vm.r.props.machineType;
-  if (vm.cloud === "azure") return at(vm.r.props, "hardwareProfile", "vmSize");
-  return vm.r.props.instanceType;
-}
 
 export const [tdxReference] = stackPolicies({
   checklistId: "committee.tdx",

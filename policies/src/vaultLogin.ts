@@ -7,11 +7,11 @@
  * nor does any other way Vault hands out policies (tokens, AppRole, identity groups...).
  * docs/attestation.md gives the sources of every claim.
  */
-import { ATTESTATION_SERVICE, CLAIMS, attestedBoundClaims, unbindableRegisters } from "../contract/attestation";
+import { ATTESTATION_SERVICE, CLAIMS, attestedBoundClaims, isAttestedLogin, unbindableRegisters } from "../contract/attestation";
 import { committeePlatform, recordReferenceSets, setsFor, type ReferenceSet } from "../contract/measurements";
 import { VAULT_JWT_MOUNT, VAULT_JWT_ROLE } from "../contract/types";
 import { committeeSecretPath, nodeSecretPath } from "../contract/vault";
-import type { StackModel, Vm } from "./core/model";
+import { vmMachineType, type StackModel, type Vm } from "./core/model";
 import { raw, stackPolicies, type StackContext } from "./core/policy";
 import { packageOfType, type ResourceView } from "./core/resources";
 import { accessOfRoles, grants } from "./core/vault";
@@ -65,7 +65,7 @@ interface Target {
 function targetOf(m: StackModel, ctx: StackContext, vm: Vm): Target | undefined {
   const rec = m.recordFor(vm);
   const platform = committeePlatform(vm.cloud);
-  const type = vm.cloud === "gcp" ? vm.r.props.machineType : vm.cloud === "azure" ? at(vm.r.props, "hardwareProfile", "vmSize") : vm.r.props.instanceType;
+  const type = vmMachineType(vm);
   if (!rec || isUnknown(at(rec, "tdx", "committee")) || isUnknown(at(rec, "vault"))) {
     ctx.unknown(vm.r, "the posture record's tdx.committee and vault (what its Vault role must bind)");
     return undefined;
@@ -157,7 +157,7 @@ export const [vaultLogin] = stackPolicies({
     "In production, anything that can read the committee secret or a committee server's node secret is a Vault JWT role on a mount of the attestation service (its issuer and published keys), bound to that server's attested TDX token: TDX, debug off, the registers of one of its reference sets, its instance, node, audience, Vault address and CA fingerprint, and its reserved address. Never a cloud-identity role, a token, an AppRole or an identity group; a grant the pack cannot read is a violation.",
   levels: [{ posture: "production", level: "mandatory" }],
   check(m, ctx) {
-    const committee = m.committeeVms().filter((vm) => vm.node && m.postureOf(vm.r) === "production");
+    const committee = m.committeeVms().filter((vm) => vm.node && isAttestedLogin(m.postureOf(vm.r), vm.role ?? ""));
     if (committee.length === 0) return;
     const key = (instance: string | undefined, node: string | undefined) => `${instance}\u0000${node}`;
     const targets = new Map<string, Target>();

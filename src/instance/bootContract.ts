@@ -7,8 +7,8 @@
  */
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
 import { archiveBucketName, archivePrefix, archiverIdentity } from "../archive/naming";
-import { attestedNode, attestedRoles, attestsLogin, nodeSecretPaths, roleName } from "../secrets/layout";
-import { ATTESTATION_SERVICE, attestedAuthMount, attestedRuntimeData } from "../../policies/contract/attestation";
+import { attestedNode, attestedRoles, nodeSecretPaths, roleName } from "../secrets/layout";
+import { ATTESTATION_SERVICE, attestedAuthMount, attestedRuntimeData, isAttestedLogin } from "../../policies/contract/attestation";
 
 export const BOOT_CONTRACT_SCHEMA = "zipnet-boot/v1";
 /** tmpfs folder the image renders secrets into. */
@@ -92,7 +92,7 @@ export function bootContract(config: InstanceConfig, node: InstanceNode): BootCo
     env[envName] = SECRET_FILES[envName];
     return { env: envName, path, field: "value", file: SECRET_FILES[envName] };
   });
-  const attested = attestsLogin(config, node) ? attestedLogin(config, node) : undefined;
+  const attested = isAttestedLogin(config.posture, node.role) ? attestedLogin(config, node) : undefined;
   return {
     schema: BOOT_CONTRACT_SCHEMA,
     role: node.role,

@@ -12,7 +12,7 @@ import { firewallRules, cidrsByFamily } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
 import { wipeHooks } from "../lifecycle/wipe";
-import { attestsLogin } from "../secrets/layout";
+import { isAttestedLogin } from "../../policies/contract/attestation";
 import { SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
 
 /** Shortest delay GCP allows before a destroyed key version's material is gone. */
@@ -121,7 +121,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
 
     // A production committee server's attested Vault login is accepted only from this address
     // (token_bound_cidrs), so it must outlive stops and maintenance restarts: reserved, not ephemeral.
-    const address = attestsLogin(instance, node)
+    const address = isAttestedLogin(instance.posture, node.role)
       ? new gcp.compute.Address(`${name}-address`, { region: node.region, addressType: "EXTERNAL", description: `zipnet ${instance.name} ${node.id}: public address` }, o)
       : undefined;
 

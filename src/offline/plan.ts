@@ -8,9 +8,8 @@
 import type { InstanceConfig } from "../config/schema";
 import { LABEL_NODE } from "../../policies/contract/labels";
 import { firewallRules } from "../instance/firewall";
-import { nodeSecretPaths, roleName } from "../secrets/layout";
-import { bootContract } from "../instance/bootContract";
-import { attestedAuthMount } from "../../policies/contract/attestation";
+import { attestedRoles, nodeSecretPaths, roleName } from "../secrets/layout";
+import { ATTESTATION_SERVICE, attestedAuthMount, isAttestedLogin } from "../../policies/contract/attestation";
 import { instanceNodes } from "../config/validate";
 import { PROJECT_ROOT, STACKS_DIR_ENV, type CliConfig } from "../config/stackFile";
 import type { EngineModel, RecordedResource } from "./engine/model";
@@ -96,10 +95,10 @@ export function summarize(plan: Plan, opts: { verbose?: boolean } = {}): string 
   lines.push(`vault: ${config.vault.address}${config.vault.namespace ? ` namespace ${config.vault.namespace}` : ""}, audit device ${config.vault.auditDevice}`);
   for (const node of instanceNodes(config)) {
     const reads = `reads ${Object.values(nodeSecretPaths(config, node)).join(", ")}`;
-    const login = bootContract(config, node).attestation;
-    if (login) {
-      const roles = login.roles.length ? login.roles.map((r) => r.role).join(", ") : "none (no reference set for its platform and machine type)";
-      lines.push(`  ${node.id.padEnd(8)} attested login (${login.service} TDX token) as ${roles} (${attestedAuthMount(config.name)}) ${reads}`);
+    if (isAttestedLogin(config.posture, node.role)) {
+      const attested = attestedRoles(config, node);
+      const roles = attested.length ? attested.map((r) => r.role).join(", ") : "none (no reference set for its platform and machine type)";
+      lines.push(`  ${node.id.padEnd(8)} attested login (${ATTESTATION_SERVICE.name} TDX token) as ${roles} (${attestedAuthMount(config.name)}) ${reads}`);
     } else {
       lines.push(`  ${node.id.padEnd(8)} role ${roleName(config, node.id)} (${config.vault.authMounts[node.cloud]}) ${reads}`);
     }

@@ -4,7 +4,7 @@
  */
 import type { InstanceConfig, InstanceNode } from "../config/schema";
 import { COMMITTEE_KEY, auditDevicePath, committeeSecretPath, dataPath, defaultMount, nodeKey, nodeSecretPath, scopedName as scoped } from "../../policies/contract/vault";
-import { attestedRoleName, isAttestedLogin, type AttestedNode } from "../../policies/contract/attestation";
+import { attestedRoleName, type AttestedNode } from "../../policies/contract/attestation";
 import { committeePlatform, setsFor, type ReferenceSet } from "../../policies/contract/measurements";
 import { machineTypeOf } from "../config/validate";
 
@@ -56,11 +56,6 @@ export function nodePolicyHcl(config: Pick<InstanceConfig, "name" | "vault">, no
   return Object.values(nodeSecretPaths(config, node))
     .map((path) => `path "${path}" {\n  capabilities = ["read"]\n}\n`)
     .join("\n");
-}
-
-/** Whether the node logs in with an attested token (production committee servers). */
-export function attestsLogin(config: Pick<InstanceConfig, "posture">, node: Pick<InstanceNode, "role">): boolean {
-  return isAttestedLogin(config.posture, node.role);
 }
 
 /** The node's attested roles: one per reference set of its platform and machine type. */

@@ -13,8 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
-import { ATTESTATION_SERVICE, attestedAuthMount, attestedBoundClaims, CLAIMS } from "../../policies/contract/attestation";
-import { COMMITTEE_KEY, attestedNode, attestedRoles as rolesBySet, attestsLogin, auditPath, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
+import { ATTESTATION_SERVICE, attestedAuthMount, attestedBoundClaims, CLAIMS, isAttestedLogin } from "../../policies/contract/attestation";
+import { COMMITTEE_KEY, attestedNode, attestedRoles, auditPath, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
 
 /** Versions kept per secret: the previous one stays readable for rollback. */
 export const KV_MAX_VERSIONS = 5;
@@ -98,9 +98,11 @@ export class SecretScopes extends pulumi.ComponentResource {
     for (const { node, identity, zone, address } of args.nodes) {
       writeSecret(`${name}-${node.id}-secret`, nodeKey(node.id), instance.rotation.nodeEpochs[node.id] ?? 0);
       const policy = new vault.Policy(`${name}-${node.id}-policy`, { name: policyName(instance, node.id), policy: nodePolicyHcl(instance, node) }, o);
-      if (attestsLogin(instance, node)) {
+      if (isAttestedLogin(instance.posture, node.role)) {
         attestMount ??= attestedBackend(`${name}-attest`, instance, o);
-        this.roles[node.id] = attestedRoles(`${name}-${node.id}`, instance, node, { backend: attestMount.path.apply((p) => p ?? attestedAuthMount(instance.name)), address, policy: policy.name, ttl: instance.vault.tokenTtlSeconds }, o);
+        // The mount's path is known from the config; the role waits for the mount to exist.
+        const roleOpts = { ...o, dependsOn: [attestMount] };
+        this.roles[node.id] = createAttestedRoles(`${name}-${node.id}`, instance, node, { backend: attestedAuthMount(instance.name), address, policy: policy.name, ttl: instance.vault.tokenTtlSeconds }, roleOpts);
         continue;
       }
       const role = roleName(instance, node.id);
@@ -155,7 +157,7 @@ function attestedBackend(name: string, instance: InstanceConfig, opts: pulumi.Cu
 }
 
 interface AttestedRoleSpec {
-  backend: pulumi.Input<string>;
+  backend: string;
   address: pulumi.Input<string>;
   policy: pulumi.Input<string>;
   ttl: number;
@@ -166,8 +168,8 @@ interface AttestedRoleSpec {
  * registers together (Vault ORs the values listed under one claim, so two sets in one role would
  * accept one set's MR_TD with another's RTMRs).
  */
-function attestedRoles(name: string, instance: InstanceConfig, node: InstanceNode, spec: AttestedRoleSpec, opts: pulumi.CustomResourceOptions): string[] {
-  return rolesBySet(instance, node).map(({ set, role: roleName }, i) => {
+function createAttestedRoles(name: string, instance: InstanceConfig, node: InstanceNode, spec: AttestedRoleSpec, opts: pulumi.CustomResourceOptions): string[] {
+  return attestedRoles(instance, node).map(({ set, role: roleName }, i) => {
     const bound = attestedBoundClaims({ ...attestedNode(instance, node), set });
     new vault.jwt.AuthBackendRole(
       `${name}-role-${i}`,

@@ -3,7 +3,7 @@
  * federationRecord): this operator, and every node of the instance from the manifest the program
  * verified. The pack cannot verify the manifest's signatures; it judges this stack against it.
  */
-import { arr, at, isObject, str } from "./values";
+import { arr, isObject, str } from "./values";
 export { normalName } from "../../contract/patterns";
 
 export interface FederatedNode {
@@ -18,7 +18,6 @@ export interface FederatedNode {
 
 export interface Federation {
   operator: string;
-  epoch: unknown;
   manifest: string;
   nodes: FederatedNode[];
 }
@@ -44,5 +43,5 @@ export function federationOf(rec: unknown): Federation | string | undefined {
     account: str(n.account)!,
     region: str(n.region)!,
   }));
-  return { operator: str(f.operator)!, epoch: at(f, "epoch"), manifest: str(f.manifest)!, nodes };
+  return { operator: str(f.operator)!, manifest: str(f.manifest)!, nodes };
 }

@@ -34,6 +34,13 @@ export interface Vm {
   zone?: string;
 }
 
+/** A VM's machine type (GCP machineType, Azure vmSize, AWS instanceType), as its props hold it. */
+export function vmMachineType(vm: Vm): unknown {
+  if (vm.cloud === "gcp") return vm.r.props.machineType;
+  if (vm.cloud === "azure") return at(vm.r.props, "hardwareProfile", "vmSize");
+  return vm.r.props.instanceType;
+}
+
 export interface InstanceRecord {
   r: ResourceView;
   rec: Record<string, any>;
