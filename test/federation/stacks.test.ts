@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main";
 import { loadInstance } from "../../src/config/load";
+import { UNKNOWN_VALUE } from "../../policies/contract/wire";
 import type { InstanceConfig } from "../../src/config/schema";
 import { PROJECT_ROOT, readStackConfig, stackFilePath } from "../../src/config/stackFile";
 import { ConfigError, stackNameIssues } from "../../src/config/validate";
@@ -214,7 +215,8 @@ describe("the imported committee secret", () => {
   it("cannot be deployed without the operator's sealing key (a preview leaves it unknown)", async () => {
     await expect(planInstance(load(raw, dir), stackOf("beta"), { preview: false, stacksDir: dir })).rejects.toThrow(/zipnet-infra:sealingKey: expected the operator's X25519 private key/);
     const preview = await planInstance(load(raw, dir), stackOf("beta"), { stacksDir: dir });
-    expect(ofType(preview.resources, "vault:kv/secretV2:SecretV2").some((r) => (r.inputs as any).name === "committee")).toBe(true);
+    const [committee] = ofType(preview.resources, "vault:kv/secretV2:SecretV2").filter((r) => (r.inputs as any).name === "committee");
+    expect(committee.inputs.dataJson).toBe(UNKNOWN_VALUE);
   });
 
   it("is refused when someone seals another secret to the operator's public key (the signed record lists another copy)", () => {
