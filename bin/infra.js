@@ -7,4 +7,6 @@ try {
   process.stderr.write(`${err.message}\n`);
   process.exit(2);
 }
+// The CLI's modules load from V8's code cache when it has them (policies/lib/compileCache.ts).
+require("../dist/policies/lib/compileCache").installCompileCache("cli");
 require("../dist/src/cli/main").runCli(process.argv.slice(2));

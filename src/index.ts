@@ -2,6 +2,14 @@
  * Entry point for `pulumi up` / `pulumi preview`: one zipnet instance per stack, from the
  * structured config key `zipnet-infra:instance` (see src/program.ts).
  */
+// First: the modules below load from V8's code cache when it has them (policies/lib/compileCache.ts).
+import { installCompileCache } from "../policies/lib/compileCache";
+installCompileCache("program");
+
+import { withoutPromiseStacks } from "./promiseStacks";
 import { main } from "./program";
+
+// For the life of the program's process: errors keep their messages, not their frames.
+withoutPromiseStacks();
 
 export = main();

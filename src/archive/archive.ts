@@ -8,8 +8,8 @@
  * on its runner (by default the aggregator) on the configured schedule, per the boot contract.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
-import * as gcp from "@pulumi/gcp";
+import type * as aws from "@pulumi/aws";
+import { awsSdk, gcpSdk } from "../sdk/load";
 import type { InstanceConfig } from "../config/schema";
 import { renderLabels, zipnetLabels } from "../instance/labels";
 import { archiveBucketName, archiverIdentityName } from "./naming";
@@ -36,17 +36,18 @@ export class BroadcastArchive extends pulumi.ComponentResource {
     const prefix = `${instance.name}/`;
 
     if (archive.cloud === "aws") {
-      const provider = new aws.Provider(`${name}-provider`, { region: archive.region as aws.Region, allowedAccountIds: [archive.account], defaultTags: { tags: labels } }, { parent: this });
+      const sdk = awsSdk();
+      const provider = new sdk.Provider(`${name}-provider`, { region: archive.region as aws.Region, allowedAccountIds: [archive.account], defaultTags: { tags: labels } }, { parent: this });
       const o = { parent: this, provider };
-      const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: labels }, o);
-      new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, o);
-      const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, o);
-      new aws.s3.BucketObjectLockConfiguration(
+      const bucket = new sdk.s3.Bucket(`${name}-bucket`, { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: labels }, o);
+      new sdk.s3.BucketPublicAccessBlock(`${name}-public-access`, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, o);
+      const versioning = new sdk.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, o);
+      new sdk.s3.BucketObjectLockConfiguration(
         `${name}-object-lock`,
         { bucket: bucket.id, rule: { defaultRetention: { mode: "COMPLIANCE", days: archive.retentionDays } } },
         { ...o, dependsOn: [versioning] },
       );
-      const writer = new aws.iam.Role(
+      const writer = new sdk.iam.Role(
         `${name}-writer`,
         {
           name: archiverIdentityName(instance.name),
@@ -59,7 +60,7 @@ export class BroadcastArchive extends pulumi.ComponentResource {
         },
         o,
       );
-      new aws.iam.RolePolicy(
+      new sdk.iam.RolePolicy(
         `${name}-writer-put`,
         {
           role: writer.name,
@@ -73,9 +74,10 @@ export class BroadcastArchive extends pulumi.ComponentResource {
       this.bucket = bucket.bucket;
       this.writer = writer.arn;
     } else {
-      const provider = new gcp.Provider(`${name}-provider`, { project: archive.account, region: archive.region, defaultLabels: labels }, { parent: this });
+      const sdk = gcpSdk();
+      const provider = new sdk.Provider(`${name}-provider`, { project: archive.account, region: archive.region, defaultLabels: labels }, { parent: this });
       const o = { parent: this, provider };
-      const bucket = new gcp.storage.Bucket(
+      const bucket = new sdk.storage.Bucket(
         `${name}-bucket`,
         {
           name: bucketName,
@@ -91,13 +93,13 @@ export class BroadcastArchive extends pulumi.ComponentResource {
         },
         o,
       );
-      const writer = new gcp.serviceaccount.Account(
+      const writer = new sdk.serviceaccount.Account(
         `${name}-writer`,
         { accountId: archiverIdentityName(instance.name), displayName: `zipnet ${instance.name} Broadcasts archiver (write-only)` },
         o,
       );
-      new gcp.storage.BucketIAMMember(`${name}-writer-create`, { bucket: bucket.name, role: "roles/storage.objectCreator", member: pulumi.interpolate`serviceAccount:${writer.email}` }, o);
-      new gcp.serviceaccount.IAMMember(
+      new sdk.storage.BucketIAMMember(`${name}-writer-create`, { bucket: bucket.name, role: "roles/storage.objectCreator", member: pulumi.interpolate`serviceAccount:${writer.email}` }, o);
+      new sdk.serviceaccount.IAMMember(
         `${name}-runner-impersonates`,
         { serviceAccountId: writer.name, role: "roles/iam.serviceAccountTokenCreator", member: pulumi.interpolate`serviceAccount:${args.runner}` },
         o,

@@ -10,12 +10,13 @@
  * eu-west-1). AWS hosts aggregators, and committee servers only in devtest.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import { awsSevSnp, defaultSize, defaultZone } from "../config/defaults";
 import { cidrsByFamily, firewallRules } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
 import { wipeHooks } from "../lifecycle/wipe";
+import { awsSdk } from "../sdk/load";
 import { NODE_CIDR, SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
 
 export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
@@ -27,10 +28,11 @@ export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
 
   constructor(name: string, args: NodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("zipnet:node:AwsNode", name, { node: args.node.id, cloud: "aws" }, opts);
+    const sdk = awsSdk();
     const { instance, node } = args;
     const tags = nodeLabels(instance, node);
 
-    this.provider = new aws.Provider(
+    this.provider = new sdk.Provider(
       `${name}-provider`,
       {
         region: node.region as aws.Region,
@@ -42,15 +44,15 @@ export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
     );
     const o = { parent: this, provider: this.provider };
 
-    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: NODE_CIDR, enableDnsHostnames: true, enableDnsSupport: true, tags }, o);
-    const gateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, o);
-    const routes = new aws.ec2.RouteTable(`${name}-rt`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }], tags }, o);
-    const subnet = new aws.ec2.Subnet(
+    const vpc = new sdk.ec2.Vpc(`${name}-vpc`, { cidrBlock: NODE_CIDR, enableDnsHostnames: true, enableDnsSupport: true, tags }, o);
+    const gateway = new sdk.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, o);
+    const routes = new sdk.ec2.RouteTable(`${name}-rt`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }], tags }, o);
+    const subnet = new sdk.ec2.Subnet(
       `${name}-subnet`,
       { vpcId: vpc.id, cidrBlock: SUBNET_CIDR, availabilityZone: defaultZone(node), mapPublicIpOnLaunch: true, tags },
       o,
     );
-    new aws.ec2.RouteTableAssociation(`${name}-rta`, { subnetId: subnet.id, routeTableId: routes.id }, o);
+    new sdk.ec2.RouteTableAssociation(`${name}-rta`, { subnetId: subnet.id, routeTableId: routes.id }, o);
 
     const ingress: aws.types.input.ec2.SecurityGroupIngress[] = [];
     const egress: aws.types.input.ec2.SecurityGroupEgress[] = [];
@@ -65,13 +67,13 @@ export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
         ...(v6.length ? { ipv6CidrBlocks: v6 } : {}),
       });
     }
-    const securityGroup = new aws.ec2.SecurityGroup(
+    const securityGroup = new sdk.ec2.SecurityGroup(
       `${name}-sg`,
       { vpcId: vpc.id, description: `zipnet ${instance.name} ${node.id}: iroh and metrics only`, ingress, egress, revokeRulesOnDelete: true, tags },
       o,
     );
 
-    const role = new aws.iam.Role(
+    const role = new sdk.iam.Role(
       `${name}-role`,
       {
         description: `zipnet ${instance.name} ${node.id}: Vault iam login only; no policies`,
@@ -83,13 +85,13 @@ export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
       },
       o,
     );
-    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, o);
+    const profile = new sdk.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, o);
     // The archiver job assumes the archive's write-only role. Across accounts the role's trust
     // policy is not enough: the caller also needs an identity policy allowing sts:AssumeRole on it
     // (AWS IAM cross-account policy evaluation).
     const writer = args.bootContract.archive?.cloud === "aws" ? args.bootContract.archive.writer : undefined;
     if (writer) {
-      new aws.iam.RolePolicy(
+      new sdk.iam.RolePolicy(
         `${name}-archive-assume`,
         { role: role.name, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: writer }] }) },
         o,
@@ -98,14 +100,14 @@ export class AwsNode extends pulumi.ComponentResource implements ZipnetNode {
 
     // Crypto-shredding by construction: the root volume is encrypted with this node's own key,
     // scheduled for deletion (unusable at once, gone after 7 days) when the node goes.
-    const diskKey = new aws.kms.Key(
+    const diskKey = new sdk.kms.Key(
       `${name}-disk-key`,
       { description: `zipnet ${instance.name} ${node.id}: root volume`, deletionWindowInDays: 7, enableKeyRotation: true, tags },
       o,
     );
 
     const size = node.size ?? defaultSize("aws", node.confidential, node.role);
-    this.vm = new aws.ec2.Instance(
+    this.vm = new sdk.ec2.Instance(
       `${name}-vm`,
       {
         ami: instance.images.aws!,

@@ -14,17 +14,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 // Service submodules only: the package root loads every Azure service (about 1 s more per run).
-import { Provider } from "@pulumi/azure-native/provider";
+import type { Provider } from "@pulumi/azure-native/provider";
 import type * as azureInput from "@pulumi/azure-native/types/input";
-import * as compute from "@pulumi/azure-native/compute";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import * as network from "@pulumi/azure-native/network";
-import * as resources from "@pulumi/azure-native/resources";
+import type * as compute from "@pulumi/azure-native/compute";
 import { defaultSize, defaultZone } from "../config/defaults";
 import { cidrsByFamily, firewallRules } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
 import { wipeHooks } from "../lifecycle/wipe";
+import { azureSdk } from "../sdk/load";
 import { NODE_CIDR, SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
 
 /** Azure's lowest user priority: our deny-all sits just above the platform defaults (65000+). */
@@ -41,14 +39,15 @@ export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
 
   constructor(name: string, args: NodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("zipnet:node:AzureNode", name, { node: args.node.id, cloud: "azure" }, opts);
+    const sdk = azureSdk();
     const { instance, node } = args;
     const tags = nodeLabels(instance, node);
     const location = node.region;
 
-    this.provider = new Provider(`${name}-provider`, { subscriptionId: node.account, location }, { parent: this });
+    this.provider = new sdk.Provider(`${name}-provider`, { subscriptionId: node.account, location }, { parent: this });
     const o = { parent: this, provider: this.provider };
 
-    const group = new resources.ResourceGroup(`${name}-rg`, { location, tags }, o);
+    const group = new sdk.resources.ResourceGroup(`${name}-rg`, { location, tags }, o);
     const rg = group.name;
 
     const securityRules: azureInput.network.SecurityRuleArgs[] = [];
@@ -94,9 +93,9 @@ export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
         destinationAddressPrefix: "*",
       });
     }
-    const nsg = new network.NetworkSecurityGroup(`${name}-nsg`, { resourceGroupName: rg, location, securityRules, tags }, o);
+    const nsg = new sdk.network.NetworkSecurityGroup(`${name}-nsg`, { resourceGroupName: rg, location, securityRules, tags }, o);
 
-    const vnet = new network.VirtualNetwork(
+    const vnet = new sdk.network.VirtualNetwork(
       `${name}-vnet`,
       {
         resourceGroupName: rg,
@@ -110,12 +109,12 @@ export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
     const subnetId = pulumi.interpolate`${vnet.id}/subnets/zipnet`;
 
     const zone = defaultZone(node);
-    const publicIp = new network.PublicIPAddress(
+    const publicIp = new sdk.network.PublicIPAddress(
       `${name}-ip`,
       { resourceGroupName: rg, location, sku: { name: "Standard" }, publicIPAllocationMethod: "Static", ...(zone ? { zones: [zone] } : {}), tags },
       o,
     );
-    const nic = new network.NetworkInterface(
+    const nic = new sdk.network.NetworkInterface(
       `${name}-nic`,
       {
         resourceGroupName: rg,
@@ -128,9 +127,9 @@ export class AzureNode extends pulumi.ComponentResource implements ZipnetNode {
       o,
     );
 
-    const identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: rg, location, tags }, o);
+    const identity = new sdk.managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: rg, location, tags }, o);
 
-    this.vm = new compute.VirtualMachine(
+    this.vm = new sdk.compute.VirtualMachine(
       `${name}-vm`,
       {
         resourceGroupName: rg,

@@ -6,13 +6,14 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as gcp from "@pulumi/gcp";
+import type * as gcp from "@pulumi/gcp";
 import { defaultSize, defaultZone } from "../config/defaults";
 import { firewallRules, cidrsByFamily } from "../instance/firewall";
 import { renderBootContract } from "../instance/bootContract";
 import { nodeLabels } from "../instance/labels";
 import { wipeHooks } from "../lifecycle/wipe";
 import { isAttestedLogin } from "../../policies/contract/attestation";
+import { gcpSdk } from "../sdk/load";
 import { SUBNET_CIDR, type NodeArgs, type ZipnetNode } from "./types";
 
 /** Shortest delay GCP allows before a destroyed key version's material is gone. */
@@ -40,15 +41,16 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
 
   constructor(name: string, args: NodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("zipnet:node:GcpNode", name, { node: args.node.id, cloud: "gcp" }, opts);
+    const sdk = gcpSdk();
     const { instance, node } = args;
     const labels = nodeLabels(instance, node);
     const zone = defaultZone(node);
 
-    this.provider = new gcp.Provider(`${name}-provider`, { project: node.account, region: node.region, zone, defaultLabels: labels }, { parent: this });
+    this.provider = new sdk.Provider(`${name}-provider`, { project: node.account, region: node.region, zone, defaultLabels: labels }, { parent: this });
     const o = { parent: this, provider: this.provider };
 
-    const network = new gcp.compute.Network(`${name}-vpc`, { autoCreateSubnetworks: false, description: `zipnet ${instance.name} ${node.id}: dedicated network` }, o);
-    const subnet = new gcp.compute.Subnetwork(
+    const network = new sdk.compute.Network(`${name}-vpc`, { autoCreateSubnetworks: false, description: `zipnet ${instance.name} ${node.id}: dedicated network` }, o);
+    const subnet = new sdk.compute.Subnetwork(
       `${name}-subnet`,
       { network: network.id, region: node.region, ipCidrRange: SUBNET_CIDR, privateIpGoogleAccess: true },
       o,
@@ -60,7 +62,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
       for (const [family, cidrs] of [["", families.v4], ["-v6", families.v6]] as const) {
         if (cidrs.length === 0) continue;
         const ingress = rule.direction === "ingress";
-        new gcp.compute.Firewall(
+        new sdk.compute.Firewall(
           `${name}-fw-${rule.name}${family}`,
           {
             network: network.id,
@@ -75,7 +77,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
       }
     }
     for (const direction of ["ingress", "egress"] as const) {
-      new gcp.compute.Firewall(
+      new sdk.compute.Firewall(
         `${name}-fw-deny-${direction}`,
         {
           network: network.id,
@@ -89,7 +91,7 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
       );
     }
 
-    const serviceAccount = new gcp.serviceaccount.Account(
+    const serviceAccount = new sdk.serviceaccount.Account(
       `${name}-sa`,
       {
         accountId: serviceAccountId(instance.name, node.id),
@@ -101,15 +103,15 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
 
     // Crypto-shredding by construction: the boot disk is encrypted with this node's own key, and
     // destroying the key (scheduled on delete) leaves nothing readable of the disk or its snapshots.
-    const keyRing = new gcp.kms.KeyRing(`${name}-keyring`, { location: node.region }, o);
-    const diskKey = new gcp.kms.CryptoKey(
+    const keyRing = new sdk.kms.KeyRing(`${name}-keyring`, { location: node.region }, o);
+    const diskKey = new sdk.kms.CryptoKey(
       `${name}-disk-key`,
       { keyRing: keyRing.id, purpose: "ENCRYPT_DECRYPT", destroyScheduledDuration: KEY_DESTROY_DELAY, labels },
       o,
     );
     // Only the project's Compute Engine service agent, and only on this key.
-    const project = gcp.organizations.getProjectOutput({ projectId: node.account }, { provider: this.provider, parent: this });
-    const keyUse = new gcp.kms.CryptoKeyIAMMember(
+    const project = sdk.organizations.getProjectOutput({ projectId: node.account }, { provider: this.provider, parent: this });
+    const keyUse = new sdk.kms.CryptoKeyIAMMember(
       `${name}-disk-key-use`,
       {
         cryptoKeyId: diskKey.id,
@@ -122,11 +124,11 @@ export class GcpNode extends pulumi.ComponentResource implements ZipnetNode {
     // A production committee server's attested Vault login is accepted only from this address
     // (token_bound_cidrs), so it must outlive stops and maintenance restarts: reserved, not ephemeral.
     const address = isAttestedLogin(instance.posture, node.role)
-      ? new gcp.compute.Address(`${name}-address`, { region: node.region, addressType: "EXTERNAL", description: `zipnet ${instance.name} ${node.id}: public address` }, o)
+      ? new sdk.compute.Address(`${name}-address`, { region: node.region, addressType: "EXTERNAL", description: `zipnet ${instance.name} ${node.id}: public address` }, o)
       : undefined;
 
     const confidential = node.confidential;
-    this.vm = new gcp.compute.Instance(
+    this.vm = new sdk.compute.Instance(
       `${name}-vm`,
       {
         zone,

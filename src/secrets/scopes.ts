@@ -11,7 +11,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import * as vault from "@pulumi/vault";
+import type * as vault from "@pulumi/vault";
+import { vaultSdk } from "../sdk/load";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
 import { ATTESTATION_SERVICE, attestedAuthMount, attestedBoundClaims, CLAIMS, isAttestedLogin } from "../../policies/contract/attestation";
 import { COMMITTEE_KEY, attestedNode, attestedRoles, auditPath, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
@@ -53,27 +54,28 @@ export class SecretScopes extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretScopesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("zipnet:secrets:SecretScopes", name, { mount: mountPath(args.instance) }, opts);
+    const sdk = vaultSdk();
     const { instance } = args;
 
-    const provider = new vault.Provider(
+    const provider = new sdk.Provider(
       `${name}-vault`,
       { address: instance.vault.address, ...(instance.vault.namespace ? { namespace: instance.vault.namespace } : {}), skipTlsVerify: false },
       { parent: this },
     );
     const o = { parent: this, provider };
 
-    const mount = new vault.Mount(
+    const mount = new sdk.Mount(
       `${name}-kv`,
       { path: mountPath(instance), type: "kv", options: { version: "2" }, description: `zipnet ${instance.name}: committee and node secrets` },
       o,
     );
-    const kvConfig = new vault.kv.SecretBackendV2(`${name}-kv-config`, { mount: mount.path, maxVersions: KV_MAX_VERSIONS, casRequired: true }, o);
+    const kvConfig = new sdk.kv.SecretBackendV2(`${name}-kv-config`, { mount: mount.path, maxVersions: KV_MAX_VERSIONS, casRequired: true }, o);
 
     const writeSecret = (resourceName: string, key: string, epoch: number, imported?: pulumi.Output<string>) => {
       // Its own package's (default) provider: the engine sends a resource's Check to the provider
       // it names, and the vault plugin refuses a random type (pulumi/pulumi#5989).
       const value = imported ? { base64: imported } : new random.RandomBytes(`${resourceName}-value`, { length: SECRET_BYTES, keepers: { epoch: String(epoch) } }, { parent: this });
-      return new vault.kv.SecretV2(
+      return new sdk.kv.SecretV2(
         resourceName,
         {
           mount: mount.path,
@@ -97,7 +99,7 @@ export class SecretScopes extends pulumi.ComponentResource {
     let attestMount: vault.jwt.AuthBackend | undefined;
     for (const { node, identity, zone, address } of args.nodes) {
       writeSecret(`${name}-${node.id}-secret`, nodeKey(node.id), instance.rotation.nodeEpochs[node.id] ?? 0);
-      const policy = new vault.Policy(`${name}-${node.id}-policy`, { name: policyName(instance, node.id), policy: nodePolicyHcl(instance, node) }, o);
+      const policy = new sdk.Policy(`${name}-${node.id}-policy`, { name: policyName(instance, node.id), policy: nodePolicyHcl(instance, node) }, o);
       if (isAttestedLogin(instance.posture, node.role)) {
         attestMount ??= attestedBackend(`${name}-attest`, instance, o);
         // The mount's path is known from the config; the role waits for the mount to exist.
@@ -119,7 +121,7 @@ export class SecretScopes extends pulumi.ComponentResource {
     }
 
     if (instance.vault.auditDevice === "managed") {
-      new vault.Audit(
+      new sdk.Audit(
         `${name}-audit`,
         {
           type: "file",
@@ -142,7 +144,8 @@ export class SecretScopes extends pulumi.ComponentResource {
  * vault-plugin-auth-jwt path_config.go).
  */
 function attestedBackend(name: string, instance: InstanceConfig, opts: pulumi.CustomResourceOptions): vault.jwt.AuthBackend {
-  return new vault.jwt.AuthBackend(
+  const sdk = vaultSdk();
+  return new sdk.jwt.AuthBackend(
     name,
     {
       path: attestedAuthMount(instance.name),
@@ -169,9 +172,10 @@ interface AttestedRoleSpec {
  * accept one set's MR_TD with another's RTMRs).
  */
 function createAttestedRoles(name: string, instance: InstanceConfig, node: InstanceNode, spec: AttestedRoleSpec, opts: pulumi.CustomResourceOptions): string[] {
+  const sdk = vaultSdk();
   return attestedRoles(instance, node).map(({ set, role: roleName }, i) => {
     const bound = attestedBoundClaims({ ...attestedNode(instance, node), set });
-    new vault.jwt.AuthBackendRole(
+    new sdk.jwt.AuthBackendRole(
       `${name}-role-${i}`,
       {
         backend: spec.backend,
@@ -213,9 +217,10 @@ function tokenSettings(spec: AuthRoleSpec) {
 
 /** The node's role on its cloud's auth backend, bound to its VM identity and account. */
 function authRole(cloud: Cloud, name: string, spec: AuthRoleSpec, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+  const sdk = vaultSdk();
   switch (cloud) {
     case "gcp":
-      return new vault.gcp.AuthBackendRole(
+      return new sdk.gcp.AuthBackendRole(
         name,
         {
           backend: spec.backend,
@@ -229,13 +234,13 @@ function authRole(cloud: Cloud, name: string, spec: AuthRoleSpec, opts: pulumi.C
         opts,
       );
     case "azure":
-      return new vault.azure.AuthBackendRole(
+      return new sdk.azure.AuthBackendRole(
         name,
         { backend: spec.backend, role: spec.role, boundServicePrincipalIds: [spec.identity], boundSubscriptionIds: [spec.account], ...tokenSettings(spec) },
         opts,
       );
     case "aws":
-      return new vault.aws.AuthBackendRole(
+      return new sdk.aws.AuthBackendRole(
         name,
         {
           backend: spec.backend,

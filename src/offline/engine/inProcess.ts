@@ -11,6 +11,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as state from "@pulumi/pulumi/runtime/state";
 import { EngineModel, type EngineOptions } from "./model";
 import { SUPPORTED_FEATURES, engineHandlers } from "./monitor";
+import { withoutPromiseStacks } from "../../promiseStacks";
 
 interface SettingsInternals {
   setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean): void;
@@ -61,10 +62,8 @@ async function runOnce<T>(program: () => T, opts: EngineOptions): Promise<InProc
   const rejected = (reason: unknown) => model.log({ severity: "error", message: reason instanceof Error ? reason.message : String(reason), urn: "" });
   process.on("unhandledRejection", rejected);
   let outputs: T | undefined;
-  // The SDK records a stack trace for every promise it makes (four per output property of every
-  // resource class): most of a plan's time and memory (bench/README.md), and nothing reads them.
-  const traceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  // As the program's entry does (src/index.ts), for the run only.
+  const restoreStacks = withoutPromiseStacks();
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       outputs = program();
@@ -75,7 +74,7 @@ async function runOnce<T>(program: () => T, opts: EngineOptions): Promise<InProc
     // A refused registration rejects the program's outputs; the model holds the refusal.
     if (model.failures.length === 0) throw err;
   } finally {
-    Error.stackTraceLimit = traceLimit;
+    restoreStacks();
     // Close the callback server resource hooks started, so nothing outlives the run.
     internals.disconnectSync();
     // Rejections of this run surface within a few turns of the event loop.

@@ -1,0 +1,178 @@
+/**
+ * A V8 code cache for the CommonJS modules a process loads, one file per process role (the CLI,
+ * the program, the pack). A process starts by compiling 300 to 1,600 modules (`@pulumi/pulumi`
+ * with its automation API, the provider SDKs, zod, the pack): with the cache, later starts load
+ * V8's bytecode instead (bench/README.md has the figures).
+ *
+ * Node >= 22.1 has this built in (`module.enableCompileCache`), used there. Node 20 has not: the
+ * hook below compiles each `.js` module as Node's loader does, through `vm.Script` with the cached
+ * bytecode. Entries are keyed by file name and SHA-1 of the source: V8 checks only the source's
+ * length, and npm gives every installed file the same mtime, so neither tells an upgraded file
+ * from the old one. A missing or rejected entry is compiled as usual and saved later, atomically
+ * (temporary file, rename). A cache that cannot be read or written costs a compile, never an
+ * error; `ZIPNET_COMPILE_CACHE=off` turns it off (cold-start measurements).
+ *
+ * Self-contained (Node built-ins only): the pack, the program and the CLI each install it before
+ * loading anything else.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import Module from "node:module";
+import * as path from "node:path";
+import * as vm from "node:vm";
+
+/** Node's CommonJS loader internals the hook stands in for (lib/internal/modules/cjs/loader.js). */
+interface CjsModule {
+  exports: unknown;
+  require(id: string): unknown;
+  _compile(content: string, filename: string, format?: string): unknown;
+}
+interface CjsLoader {
+  prototype: CjsModule;
+  wrap(source: string): string;
+  _resolveFilename(request: string, parent: CjsModule, isMain: boolean, options?: unknown): string;
+  _resolveLookupPaths(request: string, parent: CjsModule): string[] | null;
+  _extensions: unknown;
+  _cache: unknown;
+  enableCompileCache?: (dir: string) => unknown;
+}
+const loader = Module as unknown as CjsLoader;
+
+/** The cache file: a uint32 header length, the header (JSON), then the entries' bytes. */
+interface Header {
+  /** V8 version and architecture: a cache from another Node is not read. */
+  runtime: string;
+  /** File name -> [source SHA-1, offset, length]. */
+  entries: Record<string, [string, number, number]>;
+}
+
+/** A cache past this size starts over (files deleted or upgraded leave entries behind). */
+const MAX_BYTES = 128 * 1024 * 1024;
+const RUNTIME = `${process.versions.v8}-${process.arch}`;
+/** A dynamic import() (or the text of one: such a module is then compiled by Node, uncached). */
+const DYNAMIC_IMPORT = /\bimport\s*\(/;
+
+interface Fresh {
+  hash: string;
+  script: vm.Script;
+}
+
+interface CacheState {
+  file: string;
+  header: Header;
+  blob: Buffer;
+  fresh: Map<string, Fresh>;
+}
+/**
+ * One cache per process, shared by every copy of this module (the CLI's dist/policies/lib and the
+ * pack's policies/dist/lib are two): the first install wins, any copy saves it.
+ */
+const STATE = Symbol.for("zipnet-infra.compileCache");
+const holder = globalThis as unknown as { [STATE]?: CacheState };
+
+/** `<nearest node_modules>/.cache/zipnet-infra/compile`, or undefined when there is none. */
+export function defaultCacheDir(from = __dirname): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const nm = path.join(dir, "node_modules");
+    if (fs.existsSync(nm)) return path.join(nm, ".cache", "zipnet-infra", "compile");
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function readCache(file: string): { header: Header; blob: Buffer } {
+  const empty = { header: { runtime: RUNTIME, entries: {} }, blob: Buffer.alloc(0) };
+  try {
+    const data = fs.readFileSync(file);
+    const length = data.readUInt32LE(0);
+    const header = JSON.parse(data.subarray(4, 4 + length).toString("utf8")) as Header;
+    if (header.runtime !== RUNTIME || typeof header.entries !== "object" || header.entries === null) return empty;
+    return { header, blob: data.subarray(4 + length) };
+  } catch {
+    return empty;
+  }
+}
+
+/** The `require` Node gives a module (internal makeRequireFunction, without policy redirects). */
+function makeRequire(mod: CjsModule): NodeJS.Require {
+  const require = ((id: string) => mod.require(id)) as NodeJS.Require;
+  const resolve = ((request: string, options?: unknown) => loader._resolveFilename(request, mod, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => loader._resolveLookupPaths(request, mod);
+  require.resolve = resolve;
+  require.main = process.mainModule;
+  require.extensions = loader._extensions as NodeJS.Require["extensions"];
+  require.cache = loader._cache as NodeJS.Require["cache"];
+  return require;
+}
+
+/**
+ * Installs the cache for this process under `role` (a file name). Saved at exit, and whenever
+ * `saveCompileCache` is called (a process ended by a signal has no exit event).
+ */
+export function installCompileCache(role: string, dir = defaultCacheDir()): void {
+  if (process.env.ZIPNET_COMPILE_CACHE === "off" || !dir || holder[STATE]) return;
+  if (typeof loader.enableCompileCache === "function") {
+    loader.enableCompileCache(dir);
+    return;
+  }
+  const file = path.join(dir, `${role}.v8cache`);
+  const { header, blob } = readCache(file);
+  const current: CacheState = (holder[STATE] = { file, header, blob, fresh: new Map<string, Fresh>() });
+  const original = loader.prototype._compile;
+  loader.prototype._compile = function (this: CjsModule, content: string, filename: string, format?: string) {
+    // As Node does: ESM, anything not plain JavaScript (ts-node's .ts), and a module that may call
+    // import() (vm.Script resolves it only through an experimental option that warns on stderr).
+    if (format === "module" || !(filename.endsWith(".js") || filename.endsWith(".cjs")) || DYNAMIC_IMPORT.test(content)) {
+      return original.call(this, content, filename, format);
+    }
+    const hash = crypto.createHash("sha1").update(content).digest("base64");
+    const entry = current.header.entries[filename];
+    const cachedData = entry && entry[0] === hash ? current.blob.subarray(entry[1], entry[1] + entry[2]) : undefined;
+    // A shebang is valid only at the very start of a script: the wrapper moves it (lines kept).
+    const source = content.startsWith("#!") ? `//${content}` : content;
+    let script: vm.Script;
+    try {
+      script = new vm.Script(loader.wrap(source), { filename, cachedData });
+    } catch {
+      // What the hook cannot compile (ESM syntax in a .js file Node would detect as a module), Node does.
+      return original.call(this, content, filename, format);
+    }
+    if (!cachedData || script.cachedDataRejected) current.fresh.set(filename, { hash, script });
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    return wrapper.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
+  };
+  process.once("exit", saveCompileCache);
+}
+
+/** Writes the entries compiled since the last save (their bytecode as of now: lazily compiled functions included). */
+export function saveCompileCache(): void {
+  const state = holder[STATE];
+  if (!state || state.fresh.size === 0) return;
+  const { file, header, blob, fresh } = state;
+  try {
+    const chunks: Buffer[] = [];
+    const entries: Header["entries"] = {};
+    let offset = 0;
+    const add = (name: string, hash: string, data: Buffer) => {
+      entries[name] = [hash, offset, data.length];
+      chunks.push(data);
+      offset += data.length;
+    };
+    for (const [name, f] of fresh) add(name, f.hash, f.script.createCachedData());
+    // Entries of modules this run did not load (other commands, other stacks) are kept, up to the cap.
+    for (const [name, [hash, at, length]] of Object.entries(header.entries)) {
+      if (!fresh.has(name) && offset + length <= MAX_BYTES) add(name, hash, blob.subarray(at, at + length));
+    }
+    const head = Buffer.from(JSON.stringify({ runtime: RUNTIME, entries } satisfies Header), "utf8");
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(head.length, 0);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, Buffer.concat([size, head, ...chunks]));
+    fs.renameSync(tmp, file);
+    state.header = { runtime: RUNTIME, entries };
+    state.blob = Buffer.concat(chunks);
+    state.fresh = new Map();
+  } catch {
+    // A read-only or full disk: the next start compiles again.
+  }
+}
