@@ -49,7 +49,13 @@ interface Header {
 /** A cache past this size starts over (files deleted or upgraded leave entries behind). */
 const MAX_BYTES = 128 * 1024 * 1024;
 const RUNTIME = `${process.versions.v8}-${process.arch}`;
-/** A dynamic import() (or the text of one: such a module is then compiled by Node, uncached). */
+/**
+ * The text of a dynamic import(): such a module is compiled by Node, uncached. A script compiled
+ * from cached data loses its import() callback (nodejs/node#43663; seen here on Node 20.20 with
+ * USE_MAIN_CONTEXT_DEFAULT_LOADER: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), as v8-compile-cache
+ * users found (zertosh/v8-compile-cache#30, nodejs/corepack#342). It leaves out a few modules whose
+ * text only mentions import( (typescript.js, in its messages).
+ */
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
 interface Fresh {
@@ -119,8 +125,7 @@ export function installCompileCache(role: string, dir = defaultCacheDir()): void
   const current: CacheState = (holder[STATE] = { file, header, blob, fresh: new Map<string, Fresh>() });
   const original = loader.prototype._compile;
   loader.prototype._compile = function (this: CjsModule, content: string, filename: string, format?: string) {
-    // As Node does: ESM, anything not plain JavaScript (ts-node's .ts), and a module that may call
-    // import() (vm.Script resolves it only through an experimental option that warns on stderr).
+    // As Node does: ESM, anything not plain JavaScript (ts-node's .ts), and what may call import().
     if (format === "module" || !(filename.endsWith(".js") || filename.endsWith(".cjs")) || DYNAMIC_IMPORT.test(content)) {
       return original.call(this, content, filename, format);
     }
