@@ -4,7 +4,7 @@
  * PolicyPack in one process exits it).
  */
 // First: the modules below load from V8's code cache when it has them (lib/compileCache.ts).
-import { installCompileCache, saveCompileCache } from "./lib/compileCache";
+import { finishCompileCache, installCompileCache } from "./lib/compileCache";
 installCompileCache("pack");
 
 import { PolicyPack } from "@pulumi/policy";
@@ -15,5 +15,5 @@ new PolicyPack(PACK_NAME, {
   enforcementLevel: "advisory",
   policies: ALL_POLICIES,
 });
-// The engine ends a pack with a signal, which skips the exit event: save once loaded.
-saveCompileCache();
+// Loaded: save now (the engine ends a pack with a signal, which skips the exit event), release the cache.
+finishCompileCache();

@@ -3,7 +3,7 @@
  * structured config key `zipnet-infra:instance` (see src/program.ts).
  */
 // First: the modules below load from V8's code cache when it has them (policies/lib/compileCache.ts).
-import { installCompileCache } from "../policies/lib/compileCache";
+import { finishCompileCache, installCompileCache } from "../policies/lib/compileCache";
 installCompileCache("program");
 
 import { withoutPromiseStacks } from "./promiseStacks";
@@ -12,4 +12,8 @@ import { main } from "./program";
 // For the life of the program's process: errors keep their messages, not their frames.
 withoutPromiseStacks();
 
-export = main();
+const outputs = main();
+// Every module the instance needs is loaded (the SDKs' per cloud too): the cache's bytes go.
+finishCompileCache();
+
+export = outputs;

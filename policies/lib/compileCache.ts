@@ -68,6 +68,8 @@ interface CacheState {
   header: Header;
   blob: Buffer;
   fresh: Map<string, Fresh>;
+  /** finishCompileCache was called: modules compile as Node compiles them. */
+  finished: boolean;
 }
 /**
  * One cache per process, shared by every copy of this module (the CLI's dist/policies/lib and the
@@ -111,8 +113,9 @@ function makeRequire(mod: CjsModule): NodeJS.Require {
 }
 
 /**
- * Installs the cache for this process under `role` (a file name). Saved at exit, and whenever
- * `saveCompileCache` is called (a process ended by a signal has no exit event).
+ * Installs the cache for this process under `role` (a file name). Saved at exit, or by
+ * `finishCompileCache` once the process has loaded what it needs (a process ended by a signal
+ * has no exit event).
  */
 export function installCompileCache(role: string, dir = defaultCacheDir()): void {
   if (process.env.ZIPNET_COMPILE_CACHE === "off" || !dir || holder[STATE]) return;
@@ -122,11 +125,11 @@ export function installCompileCache(role: string, dir = defaultCacheDir()): void
   }
   const file = path.join(dir, `${role}.v8cache`);
   const { header, blob } = readCache(file);
-  const current: CacheState = (holder[STATE] = { file, header, blob, fresh: new Map<string, Fresh>() });
+  const current: CacheState = (holder[STATE] = { file, header, blob, fresh: new Map<string, Fresh>(), finished: false });
   const original = loader.prototype._compile;
   loader.prototype._compile = function (this: CjsModule, content: string, filename: string, format?: string) {
-    // As Node does: ESM, anything not plain JavaScript (ts-node's .ts), and what may call import().
-    if (format === "module" || !(filename.endsWith(".js") || filename.endsWith(".cjs")) || DYNAMIC_IMPORT.test(content)) {
+    // As Node does: once finished, ESM, anything not plain JavaScript (ts-node's .ts), and what may call import().
+    if (current.finished || format === "module" || !(filename.endsWith(".js") || filename.endsWith(".cjs")) || DYNAMIC_IMPORT.test(content)) {
       return original.call(this, content, filename, format);
     }
     const hash = crypto.createHash("sha1").update(content).digest("base64");
@@ -148,8 +151,23 @@ export function installCompileCache(role: string, dir = defaultCacheDir()): void
   process.once("exit", saveCompileCache);
 }
 
+/**
+ * Saves what was compiled and hands module loading back to Node, releasing the cache's bytes: for
+ * a process whose loading is over (the program once it has built the instance, the pack once
+ * constructed), so that the cache takes no memory while it works.
+ */
+export function finishCompileCache(): void {
+  const state = holder[STATE];
+  if (!state || state.finished) return;
+  saveCompileCache();
+  state.finished = true;
+  state.blob = Buffer.alloc(0);
+  state.header = { runtime: RUNTIME, entries: {} };
+  state.fresh.clear();
+}
+
 /** Writes the entries compiled since the last save (their bytecode as of now: lazily compiled functions included). */
-export function saveCompileCache(): void {
+function saveCompileCache(): void {
   const state = holder[STATE];
   if (!state || state.fresh.size === 0) return;
   const { file, header, blob, fresh } = state;
