@@ -111,6 +111,24 @@ export function stackName(n: number): string {
   return `bench.n${n}`;
 }
 
+/**
+ * The stack an end-to-end plan of size `n` runs (`plan --config-file`): acme.mainnet's shape with
+ * `n` GCP committee servers, in the devtest posture. Production admits one committee server per
+ * GCP TDX region (8: at most 7 servers), and the CLI refuses any other config before it starts;
+ * devtest keeps every other rule (the pack reports the shared regions and clouds as advisory
+ * committee.fault-domains findings). No PeerId registry: production requires one, signed for its node set.
+ */
+export function endToEndStack(n: number): { stack: string; config: Raw } {
+  const raw = rawInstance(n);
+  const stack = `bench.e2e.n${n}`;
+  raw.name = stack;
+  raw.posture = "devtest";
+  delete raw.registry;
+  // What devtest asks its operator to acknowledge: the host is trusted.
+  raw.acknowledgedRisks = [...(raw.acknowledgedRisks ?? []), "devtest.host-trusted"];
+  return { stack, config: { config: { "zipnet-infra:instance": raw } } };
+}
+
 /** The validated production config with `n` committee servers. */
 export function benchConfig(n: number): { config: InstanceConfig; validation: Validation; bypassed: number } {
   return toConfig(rawInstance(n));

@@ -1,17 +1,25 @@
-// Preloaded (NODE_OPTIONS=--require) into every Node process of an end-to-end run: the CLI, the
-// program under cmd/run and the pack under cmd/run-policy-pack inherit it. At exit each appends
-// its role, lifetime and peak RSS to $ZIPNET_BENCH_PROCSTAT. Plain JavaScript: it loads first.
+// Preloaded (NODE_OPTIONS=--require) into every Node process of a measured run: the CLI, the
+// program under cmd/run and the pack under cmd/run-policy-pack inherit it, and the floor. At exit
+// each appends its role, lifetime, CPU time and peak RSS to $ZIPNET_BENCH_PROCSTAT. Plain
+// JavaScript: it loads before anything else.
 "use strict";
 const fs = require("node:fs");
 const out = process.env.ZIPNET_BENCH_PROCSTAT;
 if (out) {
   const argv = process.argv.join(" ");
-  const role = /cmd[\\/]run-policy-pack/.test(argv) ? "pack" : /cmd[\\/]run\b/.test(argv) ? "program" : "cli";
+  const role = /cmd[\\/]run-policy-pack/.test(argv) ? "pack" : /cmd[\\/]run\b/.test(argv) ? "program" : /bench[\\/]floor\.js/.test(argv) ? "floor" : "cli";
   let written = false;
   const record = () => {
     if (written) return;
     written = true;
-    const line = { role, pid: process.pid, lifetimeMs: Math.round(process.uptime() * 1000), peakMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    const cpu = process.cpuUsage();
+    const line = {
+      role,
+      pid: process.pid,
+      lifetimeMs: Math.round(process.uptime() * 1000),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      peakMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
     fs.appendFileSync(out, `${JSON.stringify(line)}\n`);
   };
   process.on("exit", record);

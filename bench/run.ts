@@ -1,27 +1,36 @@
 /**
- * `npm run bench`: plan and audit cost as instances grow, against the engine's floor (issue 7).
- * What each figure means and how it is measured: bench/README.md.
+ * `npm run bench`: what `plan` costs as an operator runs it, against the floor of loading the
+ * modules it needs, measured in one run on one machine (issue 17). What each figure means and
+ * how it is measured: bench/README.md.
  *
- *   npm run bench                       the full run (N = 3, 9, 33, 65), writes bench/results.json
- *                                       and the table in bench/README.md
- *   npm run bench -- --quick            N = 3 and 9, 2 runs each, writes nothing
- *   npm run bench -- --ns 9,65 --runs 3 chosen sizes and runs (writes nothing unless --write)
- *   npm run bench -- --profile-only     CPU profiles of plan, floor, audit and empty pack at the
- *                                       largest N (summaries printed), no measurement
- *   npm run bench -- --profile          the measurement, then the profiles
+ *   npm run bench                        the full run, writes bench/results.json and the tables in
+ *                                        bench/README.md (about 10 min on 2 cores)
+ *   npm run bench -- --quick             3 runs, N = 3 and 9, no test suite; writes nothing
+ *   npm run bench -- --ns 9,65 --runs 3  chosen sizes and runs; --write writes, --no-tests skips npm test
+ *   npm run bench -- --profile           CPU profiles of the three processes of one plan of
+ *                                        acme.mainnet, with the program's load timeline (printed)
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { stringify } from "yaml";
 import type { RecordedResource } from "../src/offline/engine/model";
+import { startPolicyPack } from "../src/offline/analyzer";
+import { mapLimit } from "../src/offline/concurrency";
 import { changedResources, dependencyDepth, shortUrn } from "./graph";
+import { DECOMMISSIONED, endToEndStack, replacementId } from "./instances";
 import { summarizeProfile, type ProfileSummary } from "./profile";
 import { ratio, round, spread, type Spread } from "./stats";
-import { mapLimit } from "../src/offline/concurrency";
+import { resourcesFile } from "./worker";
 
 const ROOT = path.resolve(__dirname, "..");
+const BIN = path.join(ROOT, "bin", "infra.js");
+const FLOOR = path.join(__dirname, "floor.js");
 const WORKER = path.join(__dirname, "worker.ts");
+const PROCSTAT = path.join(__dirname, "procstat.js");
+const SELF_PROFILE = path.join(__dirname, "selfProfile.ts");
+const TIMELINE = path.join(__dirname, "timeline.js");
 const TSX_CJS = require.resolve("tsx/cjs");
 const REAL_PACK = path.join(ROOT, "policies");
 const EMPTY_PACK = path.join(ROOT, "test", "fixtures", "empty-pack");
@@ -30,12 +39,17 @@ const README = path.join(__dirname, "README.md");
 const TABLE_START = "<!-- bench:table:start -->";
 const TABLE_END = "<!-- bench:table:end -->";
 const SCENARIOS = ["base", "rotation", "decommission"] as const;
-const DECOMMISSIONED = "c2";
+const MAINNET = "acme.mainnet";
+
+/** What the issue asks (bench/README.md, Targets). */
+const TARGET_PLAN_OVER_FLOOR = 1.6;
+const TARGET_TEST_WALL_S = 90;
+const TARGET_PEAK_MB = 776;
 
 interface Options {
   ns: number[];
-  runs: (n: number) => number;
-  sdkRuns: number;
+  runs: number;
+  tests: boolean;
   measure: boolean;
   profile: boolean;
   write: boolean;
@@ -50,17 +64,17 @@ function parseArgs(argv: string[]): Options {
   const quick = has("--quick");
   const ns = value("--ns")?.split(",").map(Number) ?? (quick ? [3, 9] : [3, 9, 33, 65]);
   if (ns.some((n) => !Number.isInteger(n) || n < 3 || n % 2 === 0)) throw new Error("--ns: odd committee sizes >= 3");
-  const fixed = value("--runs") ? Number(value("--runs")) : quick ? 2 : undefined;
+  const runs = value("--runs") ? Number(value("--runs")) : quick ? 3 : 5;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs: a whole number >= 1");
   const custom = value("--ns") !== undefined || value("--runs") !== undefined || quick;
+  const profileOnly = has("--profile") && !custom && !has("--write");
   return {
     ns,
-    // 5 runs each; 3 at N >= 33, where one plan takes 5-15 s on the reference machine.
-    runs: (n) => fixed ?? (n >= 33 ? 3 : 5),
-    // floor-sdk is the decomposition of the plan/floor gap, not a target: 2 runs.
-    sdkRuns: fixed ? Math.min(fixed, 2) : 2,
-    measure: !has("--profile-only"),
-    profile: has("--profile") || has("--profile-only"),
-    write: has("--write") || (!custom && !has("--profile-only") && !has("--no-write")),
+    runs,
+    tests: !quick && !has("--no-tests"),
+    measure: !profileOnly,
+    profile: has("--profile"),
+    write: has("--write") || (!custom && !has("--profile") && !has("--no-write")),
   };
 }
 
@@ -68,188 +82,245 @@ function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-type WorkerResult = Record<string, any>;
+interface ProcStat {
+  role: "cli" | "program" | "pack" | "floor";
+  pid: number;
+  lifetimeMs: number;
+  cpuMs: number;
+  peakMb: number;
+}
 
-/** Runs one worker process and returns its BENCH_RESULT. */
-function runWorker(args: string[], opts: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<WorkerResult> {
+interface Timed {
+  ms: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  procs: ProcStat[];
+}
+
+let statCount = 0;
+
+/** Spawns `node <args>` in the project, timed from spawn to exit, every Node process in it reporting its peak RSS and CPU. */
+function timed(args: string[], dir: string, env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+  const stat = path.join(dir, `procstat-${++statCount}.jsonl`);
+  const childEnv = {
+    ...process.env,
+    ...env,
+    ZIPNET_BENCH_PROCSTAT: stat,
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, env.NODE_OPTIONS, `--require=${PROCSTAT}`].filter(Boolean).join(" "),
+  };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "-r", TSX_CJS, WORKER, ...args], {
-      cwd: ROOT,
-      env: opts.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
-      if (code !== 0 || !line) {
-        reject(new Error(`worker ${args.join(" ")} failed (${signal ?? `exit ${code}`}):\n${stderr.trim().split("\n").slice(-20).join("\n")}`));
-        return;
-      }
-      resolve({ ...JSON.parse(line.slice("BENCH_RESULT ".length)), pid: child.pid });
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      const ms = performance.now() - started;
+      // stdio closes after exit: wait for it so the output is whole.
+      child.once("close", () => {
+        const procs = existsSync(stat)
+          ? readFileSync(stat, "utf8")
+              .trim()
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as ProcStat)
+          : [];
+        resolve({ ms, code, stdout, stderr, procs });
+      });
     });
   });
 }
 
-function readResources(dir: string, n: number, scenario: string): RecordedResource[] {
-  return JSON.parse(readFileSync(path.join(dir, `n${n}.${scenario}.resources.json`), "utf8"));
+/** The plan's resource count, from its summary line. */
+function resourceCount(stdout: string): number {
+  const m = /= (\d+) in the state/.exec(stdout);
+  if (!m) throw new Error(`no resource count in the plan's output:\n${stdout.slice(0, 2000)}`);
+  return Number(m[1]);
 }
 
-/** Plans the three scenarios of size n (2 at a time: not timed) and computes the shape figures. */
-async function prepare(n: number, dir: string): Promise<Record<string, unknown>> {
-  const started = Date.now();
-  const preps = await mapLimit([...SCENARIOS], 2, (s) => runWorker(["prep", String(n), dir, s]));
-  const base = readResources(dir, n, "base");
-  const { depth, chain } = dependencyDepth(base);
-  const rotation = changedResources(base, readResources(dir, n, "rotation"));
-  const decommission = changedResources(base, readResources(dir, n, "decommission"), [DECOMMISSIONED, `c${n + 1}`]);
-  const baseByUrn = new Map(base.map((r) => [r.urn, r]));
-  const custom = (urns: string[]) => urns.filter((u) => baseByUrn.get(u)?.custom !== false).length;
-  const detail = (c: typeof rotation) => [...c.changed.map((u) => `~${shortUrn(u)}`), ...c.added.map((u) => `+${shortUrn(u)}`), ...c.removed.map((u) => `-${shortUrn(u)}`)];
-  log(`[n=${n}] prepared ${base.length} resources in ${round((Date.now() - started) / 1000, 1)} s (${preps[0].validation})`);
-  return {
-    validation: preps[0].validation,
-    bypassedRegionIssues: preps[0].bypassedRegionIssues,
-    resources: base.length,
-    customResources: base.filter((r) => r.custom).length,
-    depth,
-    depthChain: chain.map(shortUrn),
-    rotationChanged: rotation.count,
-    rotationDetail: detail(rotation),
-    decommissionChanged: decommission.count,
-    decommissionChangedCustom: custom(decommission.changed) + decommission.added.length + decommission.removed.length,
-    decommissionOwn: decommission.own,
-    decommissionDetail: detail(decommission),
-  };
+/** Peak RSS and CPU per role of one run: the sum over a role's processes (the CLI is one, so are the program and the pack). */
+function byRole(procs: ProcStat[]): Record<string, { peakMb: number; cpuMs: number }> {
+  const out: Record<string, { peakMb: number; cpuMs: number }> = {};
+  for (const p of procs) {
+    const r = (out[p.role] ??= { peakMb: 0, cpuMs: 0 });
+    r.peakMb = Math.max(r.peakMb, p.peakMb);
+    r.cpuMs += p.cpuMs;
+  }
+  return out;
 }
 
-interface Samples {
-  plan: WorkerResult[];
-  floor: WorkerResult[];
-  floorSdk: WorkerResult[];
-  audit: WorkerResult[];
-  empty: WorkerResult[];
+interface PlanSample {
+  ms: number;
+  resources: number;
+  roles: Record<string, { peakMb: number; cpuMs: number }>;
 }
 
-async function measure(n: number, dir: string, opts: Options): Promise<Samples> {
-  const s: Samples = { plan: [], floor: [], floorSdk: [], audit: [], empty: [] };
-  const runs = opts.runs(n);
-  // Interleaved, so background load spreads over every task alike.
+async function plan(args: string[], dir: string, env: NodeJS.ProcessEnv = {}): Promise<PlanSample> {
+  const r = await timed([BIN, "plan", ...args], dir, env);
+  // 0: no finding; 1: findings (the synthetic devtest stacks have advisory ones only). 2 is an error.
+  if (r.code !== 0 && r.code !== 1) throw new Error(`plan ${args.join(" ")} exited ${r.code}:\n${r.stderr.slice(-3000)}`);
+  return { ms: r.ms, resources: resourceCount(r.stdout), roles: byRole(r.procs) };
+}
+
+async function floor(dir: string, codeCache: boolean): Promise<{ ms: number; peakMb: number; cpuMs: number }> {
+  const r = await timed([FLOOR, ...(codeCache ? ["--code-cache"] : [])], dir);
+  if (r.code !== 0) throw new Error(`the floor exited ${r.code}:\n${r.stderr.slice(-3000)}`);
+  const p = r.procs.find((x) => x.role === "floor");
+  return { ms: r.ms, peakMb: p?.peakMb ?? 0, cpuMs: p?.cpuMs ?? 0 };
+}
+
+const median = (xs: number[], digits = 0) => spread(xs, digits).median;
+const compact = (x: Spread) => ({ median: x.median, min: x.min, max: x.max, ...(x.iqr !== undefined ? { iqr: x.iqr } : {}), samples: x.samples });
+
+function roleMedians(samples: PlanSample[]): Record<string, { peakMb: number; cpuMs: number }> {
+  const roles = [...new Set(samples.flatMap((s) => Object.keys(s.roles)))];
+  return Object.fromEntries(
+    roles.map((role) => [role, { peakMb: median(samples.map((s) => s.roles[role]?.peakMb ?? 0)), cpuMs: median(samples.map((s) => s.roles[role]?.cpuMs ?? 0)) }]),
+  );
+}
+
+/**
+ * `plan --stack acme.mainnet` end to end against the floor, alternating: floor, plan, floor with
+ * the code cache, plan with the code cache off (as the first run after an install).
+ */
+async function mainnetVsFloor(runs: number, dir: string) {
+  const s = { floor: [] as Awaited<ReturnType<typeof floor>>[], floorCached: [] as Awaited<ReturnType<typeof floor>>[], plan: [] as PlanSample[], planCold: [] as PlanSample[] };
+  // One plan first, not counted: the code cache as any run after the first finds it.
+  await plan(["--stack", MAINNET], dir);
   for (let i = 0; i < runs; i++) {
-    const started = Date.now();
-    s.plan.push(await runWorker(["plan", String(n), dir, "1"]));
-    s.floor.push(await runWorker(["floor", String(n), dir, "1"]));
-    if (i < opts.sdkRuns) s.floorSdk.push(await runWorker(["floor-sdk", String(n), dir, "1"]));
-    s.audit.push(await runWorker(["audit", String(n), dir, REAL_PACK]));
-    s.empty.push(await runWorker(["audit", String(n), dir, EMPTY_PACK]));
-    const last = <T extends WorkerResult>(xs: T[]) => xs[xs.length - 1];
+    s.floor.push(await floor(dir, false));
+    s.plan.push(await plan(["--stack", MAINNET], dir));
+    s.floorCached.push(await floor(dir, true));
+    s.planCold.push(await plan(["--stack", MAINNET], dir, { ZIPNET_COMPILE_CACHE: "off" }));
+    const last = <T>(xs: T[]) => xs[xs.length - 1];
     log(
-      `[n=${n} run ${i + 1}/${runs}] plan ${round(last(s.plan).ms)} ms, floor ${round(last(s.floor).ms)} ms` +
-        (i < opts.sdkRuns ? `, floor-sdk ${round(last(s.floorSdk).ms)} ms` : "") +
-        `, audit ${round(last(s.audit).ms)} ms, empty pack ${round(last(s.empty).ms)} ms` +
-        ` (pack start ${last(s.audit).packStartMs} / ${last(s.empty).packStartMs} ms; ${round((Date.now() - started) / 1000, 1)} s)`,
+      `[${MAINNET} run ${i + 1}/${runs}] floor ${round(last(s.floor).ms)} ms, plan ${round(last(s.plan).ms)} ms, ` +
+        `floor (code cache) ${round(last(s.floorCached).ms)} ms, plan (code cache off) ${round(last(s.planCold).ms)} ms`,
     );
   }
-  for (const r of s.floor) if (r.inputMismatches) throw new Error(`floor registered ${r.inputMismatches} resources unlike the plan: ${r.inputMismatchSample.join(", ")}`);
-  return s;
-}
-
-function row(n: number, shape: Record<string, any>, s: Samples): Record<string, unknown> {
-  const ms = (xs: WorkerResult[], key = "ms") => spread(xs.map((x) => x[key]));
-  const mb = (xs: WorkerResult[], key: string) => spread(xs.map((x) => x[key]), 1);
-  const plan = ms(s.plan);
-  const floor = ms(s.floor);
-  const floorSdk = s.floorSdk.length ? ms(s.floorSdk) : undefined;
-  const audit = ms(s.audit);
-  const empty = ms(s.empty);
-  const cold = ms(s.audit, "packStartMs");
-  const emptyCold = ms(s.empty, "packStartMs");
-  const compact = (x: Spread) => ({ min: x.min, max: x.max, ...(x.iqr !== undefined ? { iqr: x.iqr } : {}), samples: x.samples });
-  const a = s.audit[0];
+  const planMs = spread(s.plan.map((x) => x.ms));
+  const floorMs = spread(s.floor.map((x) => x.ms));
+  const floorCachedMs = spread(s.floorCached.map((x) => x.ms));
+  const planColdMs = spread(s.planCold.map((x) => x.ms));
   return {
-    n,
-    planMs: plan.median,
-    floorMs: floor.median,
-    planOverFloor: ratio(plan.median, floor.median),
-    planPeakMb: mb(s.plan, "peakMb").median,
-    auditMs: audit.median,
-    emptyPackMs: empty.median,
-    auditOverEmpty: ratio(audit.median, empty.median),
-    packColdStartMs: cold.median,
-    depth: shape.depth,
-    rotationChanged: shape.rotationChanged,
-    decommissionChanged: shape.decommissionChanged,
-    // What the figures above are made of.
-    resources: shape.resources,
-    customResources: shape.customResources,
-    validation: shape.validation,
-    planMsSpread: compact(plan),
-    floorMsSpread: compact(floor),
-    planPeakMbSpread: compact(mb(s.plan, "peakMb")),
-    floorPeakMb: mb(s.floor, "peakMb").median,
-    planRssBeforeMb: mb(s.plan, "rssBeforeMb").median,
-    planLoadMs: ms(s.plan, "loadMs").median,
-    floorSdkMs: floorSdk?.median,
-    floorSdkMsSpread: floorSdk && compact(floorSdk),
-    floorSdkPeakMb: s.floorSdk.length ? mb(s.floorSdk, "peakMb").median : undefined,
-    planOverFloorSdk: floorSdk ? ratio(plan.median, floorSdk.median) : undefined,
-    auditMsSpread: compact(audit),
-    emptyPackMsSpread: compact(empty),
-    packColdStartMsSpread: compact(cold),
-    emptyPackColdStartMs: emptyCold.median,
-    emptyPackColdStartMsSpread: compact(emptyCold),
-    packPeakMb: mb(s.audit, "packPeakMb").median,
-    emptyPackPeakMb: mb(s.empty, "packPeakMb").median,
-    auditPolicies: a.policies,
-    auditViolations: a.violations,
-    auditMandatory: a.mandatory,
-    auditMandatorySample: a.mandatorySample,
-    depthChain: shape.depthChain,
-    rotationDetail: shape.rotationDetail,
-    decommissionChangedCustom: shape.decommissionChangedCustom,
-    decommissionOwn: shape.decommissionOwn,
-    decommissionDetail: shape.decommissionDetail,
-    bypassedRegionIssues: shape.bypassedRegionIssues,
+    stack: MAINNET,
+    runs,
+    resources: s.plan[0].resources,
+    planMs: compact(planMs),
+    floorMs: compact(floorMs),
+    planOverFloor: ratio(planMs.median, floorMs.median),
+    floorCachedMs: compact(floorCachedMs),
+    planOverFloorCached: ratio(planMs.median, floorCachedMs.median),
+    planColdMs: compact(planColdMs),
+    planColdOverFloor: ratio(planColdMs.median, floorMs.median),
+    floorPeakMb: median(s.floor.map((x) => x.peakMb)),
+    floorCpuMs: median(s.floor.map((x) => x.cpuMs)),
+    roles: roleMedians(s.plan),
   };
 }
 
-interface Target {
-  name: string;
-  target: string;
-  value: string;
-  met: boolean;
+/** `plan --config-file` of the synthetic stack of each size, end to end, alternating with the floor. */
+async function sizes(ns: number[], runs: number, dir: string) {
+  const stacks = path.join(dir, "stacks");
+  const files = new Map<number, string>();
+  mkdirSync(stacks, { recursive: true });
+  for (const n of ns) {
+    const { stack, config } = endToEndStack(n);
+    const file = path.join(stacks, `Pulumi.${stack}.yaml`);
+    writeFileSync(file, stringify(config));
+    files.set(n, file);
+  }
+  const rows = [];
+  for (const n of ns) {
+    const samples: PlanSample[] = [];
+    const floors: number[] = [];
+    // Each size is timed after one uncounted plan of it (the code cache as a second run finds it).
+    await plan(["--config-file", files.get(n)!], dir);
+    for (let i = 0; i < runs; i++) {
+      floors.push((await floor(dir, false)).ms);
+      samples.push(await plan(["--config-file", files.get(n)!], dir));
+      log(`[n=${n} run ${i + 1}/${runs}] floor ${round(floors[floors.length - 1])} ms, plan ${round(samples[samples.length - 1].ms)} ms (${samples[0].resources} resources)`);
+    }
+    const planMs = spread(samples.map((x) => x.ms));
+    const floorMs = spread(floors);
+    rows.push({ n, resources: samples[0].resources, planMs: compact(planMs), floorMs: compact(floorMs), planOverFloor: ratio(planMs.median, floorMs.median), roles: roleMedians(samples) });
+  }
+  return rows;
 }
 
-function targets(rows: Record<string, any>[]): { growth: Record<string, unknown>; targets: Target[] } {
-  const at = (n: number) => rows.find((r) => r.n === n);
-  const big = at(65) ?? rows[rows.length - 1];
-  const small = (at(9) !== big ? at(9) : undefined) ?? rows[0];
-  const out: Target[] = [];
-  out.push({ name: `plan/floor at N=${big.n}`, target: "<= 1.3", value: String(big.planOverFloor), met: big.planOverFloor <= 1.3 });
-  out.push({ name: `audit/empty pack at N=${big.n}`, target: "<= 1.5", value: String(big.auditOverEmpty), met: big.auditOverEmpty <= 1.5 });
-  const nGrowth = big.n / small.n;
-  const growth: Record<string, unknown> = { from: small.n, to: big.n, nRatio: round(nGrowth, 2), resourcesRatio: ratio(big.resources, small.resources) };
-  for (const key of ["planMs", "floorMs", "floorSdkMs", "auditMs", "emptyPackMs", "planPeakMb"]) {
-    if (typeof big[key] === "number" && typeof small[key] === "number") growth[key] = ratio(big[key], small[key]);
+/**
+ * The pack's cold start (spawn under cmd/run-policy-pack to the Analyzer port) against an empty
+ * pack's (test/fixtures/empty-pack: JavaScript, no code cache), and the pack's with its code cache
+ * off, alternating.
+ */
+async function packStarts(runs: number) {
+  const starts = { real: [] as number[], empty: [] as number[], realCold: [] as number[] };
+  const start = async (dir: string, cache: boolean) => {
+    const saved = process.env.ZIPNET_COMPILE_CACHE;
+    if (!cache) process.env.ZIPNET_COMPILE_CACHE = "off";
+    try {
+      const client = await startPolicyPack(dir);
+      await client.close();
+      return client.startupMs;
+    } finally {
+      if (saved === undefined) delete process.env.ZIPNET_COMPILE_CACHE;
+      else process.env.ZIPNET_COMPILE_CACHE = saved;
+    }
+  };
+  await start(REAL_PACK, true);
+  for (let i = 0; i < runs; i++) {
+    starts.real.push(await start(REAL_PACK, true));
+    starts.empty.push(await start(EMPTY_PACK, true));
+    starts.realCold.push(await start(REAL_PACK, false));
   }
-  for (const key of ["planMs", "auditMs"]) {
-    const g = growth[key] as number;
-    out.push({ name: `${key} growth N=${small.n} -> ${big.n}`, target: `<= ${round(nGrowth, 2)} (linear in N)`, value: `${g}`, met: g <= nGrowth });
-  }
-  const depths = [...new Set(rows.map((r) => r.depth))];
-  out.push({ name: "dependency depth", target: "the same for every N", value: depths.join(", "), met: depths.length === 1 });
-  const rotations = [...new Set(rows.map((r) => r.rotationChanged))];
-  out.push({ name: "rotation changes", target: "2 for every N", value: rotations.join(", "), met: rotations.length === 1 && rotations[0] === 2 });
-  const decommissions = [...new Set(rows.map((r) => r.decommissionChanged))];
-  out.push({ name: "decommission changes beyond the node's own", target: "the same for every N", value: decommissions.join(", "), met: decommissions.length === 1 });
-  return { growth, targets: out };
+  const real = spread(starts.real);
+  const empty = spread(starts.empty);
+  const realCold = spread(starts.realCold);
+  return { runs, packColdStartMs: compact(real), emptyPackColdStartMs: compact(empty), packOverEmpty: ratio(real.median, empty.median), packNoCodeCacheMs: compact(realCold), packNoCodeCacheOverEmpty: ratio(realCold.median, empty.median) };
 }
 
-function machine(): Record<string, unknown> {
+/** `npm test` (vitest run), once, from spawn to exit. */
+async function testSuite() {
+  log("running the test suite (npm test) ...");
+  const started = performance.now();
+  const r = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run"], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout }));
+  });
+  const wallS = round((performance.now() - started) / 1000, 1);
+  const clean = r.stdout.replace(/\x1b\[[0-9;]*m/g, "");
+  const tests = /Tests\s+(.+?)\s*\(\d+\)/.exec(clean)?.[1] ?? "unknown";
+  const files = /Test Files\s+(.+?)\s*\(\d+\)/.exec(clean)?.[1] ?? "unknown";
+  if (r.code !== 0) throw new Error(`npm test failed (exit ${r.code}): ${tests}`);
+  return { wallS, tests, files };
+}
+
+/** Plans the three scenarios of size n in process (not timed) and computes the shape figures. */
+async function shape(n: number, dir: string) {
+  const runWorker = (scenario: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ["-r", TSX_CJS, WORKER, "prep", String(n), dir, scenario], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+      let err = "";
+      child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
+      child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`shape of n=${n} ${scenario} failed:\n${err.slice(-2000)}`))));
+    });
+  await mapLimit([...SCENARIOS], 2, runWorker);
+  const read = (s: string) => JSON.parse(readFileSync(resourcesFile(dir, n, s), "utf8")) as RecordedResource[];
+  const base = read("base");
+  const { depth, chain } = dependencyDepth(base);
+  const rotation = changedResources(base, read("rotation"));
+  const decommission = changedResources(base, read("decommission"), [DECOMMISSIONED, replacementId(n)]);
+  const detail = (c: typeof rotation) => [...c.changed.map((u) => `~${shortUrn(u)}`), ...c.added.map((u) => `+${shortUrn(u)}`), ...c.removed.map((u) => `-${shortUrn(u)}`)];
+  return { n, resources: base.length, depth, depthChain: chain.map(shortUrn), rotationChanged: rotation.count, rotationDetail: detail(rotation), decommissionChanged: decommission.count, decommissionDetail: detail(decommission) };
+}
+
+function machine(): Record<string, any> {
   const cpus = os.cpus();
   return {
     cpus: cpus.length,
@@ -262,38 +333,67 @@ function machine(): Record<string, unknown> {
   };
 }
 
-function table(rows: Record<string, any>[], tgts: Target[], growth: Record<string, any>, meta: Record<string, any>): string {
-  const head = ["N", "resources", "plan ms", "floor ms", "plan/floor", "floor-sdk ms", "plan/floor-sdk", "plan peak MB", "audit ms", "empty pack ms", "audit/empty", "pack cold start ms", "depth", "rotation", "decommission"];
-  const range = (x: Spread | { min: number; max: number } | undefined) => (x ? ` (${x.min}–${x.max})` : "");
+interface Target {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+function targets(mainnet: Awaited<ReturnType<typeof mainnetVsFloor>>, rows: Awaited<ReturnType<typeof sizes>>, suite?: Awaited<ReturnType<typeof testSuite>>) {
+  const out: Target[] = [];
+  out.push({ name: `plan/floor, ${MAINNET} (median of ${mainnet.runs} alternating runs)`, target: `<= ${TARGET_PLAN_OVER_FLOOR}`, value: String(mainnet.planOverFloor), met: mainnet.planOverFloor <= TARGET_PLAN_OVER_FLOOR });
+  const small = rows.find((r) => r.n === 9) ?? rows[0];
+  const big = rows.find((r) => r.n === 65) ?? rows[rows.length - 1];
+  const growth = small && big && big !== small ? { from: small.n, to: big.n, resources: ratio(big.resources, small.resources), planMs: ratio(big.planMs.median, small.planMs.median) } : undefined;
+  if (growth) out.push({ name: `plan time growth N=${growth.from} -> ${growth.to}`, target: `<= ${growth.resources} (linear in resources)`, value: String(growth.planMs), met: growth.planMs <= growth.resources });
+  if (big) {
+    const peak = Math.max(...Object.values(big.roles).map((r) => r.peakMb));
+    out.push({ name: `peak memory at N=${big.n} (the largest process)`, target: `<= ${TARGET_PEAK_MB} MB`, value: `${peak} MB`, met: peak <= TARGET_PEAK_MB });
+  }
+  if (suite) out.push({ name: "npm test wall time", target: `<= ${TARGET_TEST_WALL_S} s`, value: `${suite.wallS} s`, met: suite.wallS <= TARGET_TEST_WALL_S });
+  return { growth, targets: out };
+}
+
+function tables(meta: Record<string, any>, mainnet: any, rows: any[], packs: any, suite: any, shapes: any[], tgts: Target[], growth: any): string {
+  const range = (x: { min: number; max: number }) => `(${x.min}–${x.max})`;
+  const role = (r: any, key: string) => (r ? `${r[key]}` : "–");
   const lines = [
-    `Run of ${meta.date.slice(0, 10)} on ${meta.cpus} × ${meta.cpuModel}, ${meta.memGb} GB, Node ${meta.node}; load average ${meta.loadAvgStart.join(" / ")} at the start, ${meta.loadAvgEnd.join(" / ")} at the end; ${meta.wallS} s in all. Medians, (min–max) over the runs.`,
+    `Run of ${meta.date.slice(0, 10)} on ${meta.cpus} × ${meta.cpuModel}, ${meta.memGb} GB, Node ${meta.node}; load average ${meta.loadAvgStart.join(" / ")} at the start, ${meta.loadAvgEnd.join(" / ")} at the end; ${meta.wallS} s in all. Medians, (min–max).`,
     "",
-    `| ${head.join(" | ")} |`,
-    `|${head.map(() => "---").join("|")}|`,
+    `**\`plan --stack ${MAINNET}\`** (${mainnet.resources} resources), ${mainnet.runs} runs alternating with the floor:`,
+    "",
+    "| | wall ms | / floor |",
+    "|---|---|---|",
+    `| floor: \`node bench/floor.js\` (loads the modules, no code cache) | ${mainnet.floorMs.median} ${range(mainnet.floorMs)} | 1 |`,
+    `| plan | ${mainnet.planMs.median} ${range(mainnet.planMs)} | **${mainnet.planOverFloor}** |`,
+    `| plan, code cache off (as a first run) | ${mainnet.planColdMs.median} ${range(mainnet.planColdMs)} | ${mainnet.planColdOverFloor} |`,
+    `| floor through the code cache | ${mainnet.floorCachedMs.median} ${range(mainnet.floorCachedMs)} | plan / this: ${mainnet.planOverFloorCached} |`,
+    "",
+    "| process | peak MB | CPU ms |",
+    "|---|---|---|",
+    ...["cli", "program", "pack"].map((k) => `| ${k} | ${role(mainnet.roles[k], "peakMb")} | ${role(mainnet.roles[k], "cpuMs")} |`),
+    `| floor | ${mainnet.floorPeakMb} | ${mainnet.floorCpuMs} |`,
+    "",
+    `**\`plan --config-file\` of N committee servers** (devtest, bench/instances.ts), ${rows[0]?.planMs.samples.length ?? 0} runs each alternating with the floor:`,
+    "",
+    "| N | resources | plan ms | floor ms | plan/floor | CLI peak MB | program peak MB | pack peak MB | program CPU ms | pack CPU ms |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${[
-          r.n,
-          r.resources,
-          `${r.planMs}${range(r.planMsSpread)}`,
-          `${r.floorMs}${range(r.floorMsSpread)}`,
-          r.planOverFloor,
-          r.floorSdkMs !== undefined ? `${r.floorSdkMs}${range(r.floorSdkMsSpread)}` : "–",
-          r.planOverFloorSdk ?? "–",
-          r.planPeakMb,
-          `${r.auditMs}${range(r.auditMsSpread)}`,
-          `${r.emptyPackMs}${range(r.emptyPackMsSpread)}`,
-          r.auditOverEmpty,
-          `${r.packColdStartMs}${range(r.packColdStartMsSpread)}`,
-          r.depth,
-          r.rotationChanged,
-          r.decommissionChanged,
-        ].join(" | ")} |`,
+        `| ${r.n} | ${r.resources} | ${r.planMs.median} ${range(r.planMs)} | ${r.floorMs.median} | ${r.planOverFloor} | ${role(r.roles.cli, "peakMb")} | ${role(r.roles.program, "peakMb")} | ${role(r.roles.pack, "peakMb")} | ${role(r.roles.program, "cpuMs")} | ${role(r.roles.pack, "cpuMs")} |`,
     ),
+    ...(growth ? ["", `Growth N=${growth.from} → ${growth.to}: resources × ${growth.resources}, plan time × ${growth.planMs}.`] : []),
     "",
-    `Growth N=${growth.from} → ${growth.to} (N × ${growth.nRatio}, resources × ${growth.resourcesRatio}): plan × ${growth.planMs}, floor × ${growth.floorMs}` +
-      (growth.floorSdkMs !== undefined ? `, floor-sdk × ${growth.floorSdkMs}` : "") +
-      `, audit × ${growth.auditMs}, empty pack × ${growth.emptyPackMs}, plan peak memory × ${growth.planPeakMb}.`,
+    `**Pack cold start** (spawn under cmd/run-policy-pack to the Analyzer port), ${packs.runs} runs alternating: policies/ ${packs.packColdStartMs.median} ms ${range(packs.packColdStartMs)}, the empty pack ${packs.emptyPackColdStartMs.median} ms ${range(packs.emptyPackColdStartMs)} (× ${packs.packOverEmpty}); policies/ with its code cache off ${packs.packNoCodeCacheMs.median} ms ${range(packs.packNoCodeCacheMs)} (× ${packs.packNoCodeCacheOverEmpty}).`,
+    "",
+    suite ? `**\`npm test\`**: ${suite.wallS} s wall (${suite.files} files, ${suite.tests} tests).` : "**`npm test`**: not run (--quick / --no-tests).",
+    "",
+    "**Shape** (production, in process, bench/worker.ts):",
+    "",
+    "| N | resources | depth | rotation | decommission |",
+    "|---|---|---|---|---|",
+    ...shapes.map((s) => `| ${s.n} | ${s.resources} | ${s.depth} | ${s.rotationChanged} | ${s.decommissionChanged} |`),
     "",
     "| target | wanted | measured | met |",
     "|---|---|---|---|",
@@ -303,152 +403,86 @@ function table(rows: Record<string, any>[], tgts: Target[], growth: Record<strin
 }
 
 function writeReadmeTable(text: string): void {
-  if (!existsSync(README)) return log("bench/README.md missing: table not written");
   const readme = readFileSync(README, "utf8");
   const a = readme.indexOf(TABLE_START);
   const b = readme.indexOf(TABLE_END);
-  if (a < 0 || b < a) return log(`bench/README.md has no ${TABLE_START} ... ${TABLE_END} markers: table not written`);
+  if (a < 0 || b < a) throw new Error(`bench/README.md has no ${TABLE_START} ... ${TABLE_END} markers`);
   writeFileSync(README, `${readme.slice(0, a + TABLE_START.length)}\n${text}\n${readme.slice(b)}`);
 }
 
-/** CPU profiles of one plan, floor, floor-sdk, audit and empty-pack audit at size n; self-time summaries. */
-async function profiles(n: number, dir: string): Promise<Record<string, { totalMs: number; byPackage: ProfileSummary["byPackage"]; byFunction: ProfileSummary["byFunction"] }>> {
-  const out: Record<string, any> = {};
-  const window = (file: string, startUs: number, endUs: number) => {
-    const start = (JSON.parse(readFileSync(file, "utf8")) as { startTime: number }).startTime;
-    return summarizeProfile(file, { fromMs: (startUs - start) / 1000, toMs: (endUs - start) / 1000, limit: 15 });
-  };
-  const profileOf = (d: string, pid: number) => {
-    const f = readdirSync(d).find((x) => x.includes(`.${pid}.`) && x.endsWith(".cpuprofile"));
-    if (!f) throw new Error(`no CPU profile of process ${pid} in ${d}`);
-    return path.join(d, f);
-  };
-  for (const task of ["plan", "floor", "floor-sdk"]) {
-    const d = mkdtempSync(path.join(dir, `prof-${task}-`));
-    const r = await runWorker([task, String(n), dir, "1"], { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${d}`] });
-    const s = window(profileOf(d, r.pid), r.window.startUs, r.window.endUs);
-    out[task] = { ms: round(r.ms), totalMs: s.totalMs, byPackage: s.byPackage, byFile: s.byFile, byFunction: s.byFunction };
-    log(`[profile n=${n}] ${task}: ${round(r.ms)} ms under the profiler`);
+/**
+ * One plan of acme.mainnet with every process profiled through the inspector (bench/selfProfile.ts)
+ * and the program's load timeline (bench/timeline.js); summaries printed.
+ */
+async function profiles(dir: string): Promise<Record<string, unknown>> {
+  const d = mkdtempSync(path.join(dir, "prof-"));
+  const timeline = path.join(d, "timeline.jsonl");
+  await plan(["--stack", MAINNET], dir);
+  const r = await timed([BIN, "plan", "--stack", MAINNET], dir, {
+    BENCH_PROFILE_DIR: d,
+    ZIPNET_BENCH_TIMELINE: timeline,
+    NODE_OPTIONS: `--require=${SELF_PROFILE} --require=${TIMELINE}`,
+  });
+  if (r.code !== 0) throw new Error(`profiled plan exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  const out: Record<string, unknown> = { wallMs: round(r.ms) };
+  for (const p of r.procs) {
+    const file = readdirSync(d).find((f) => f === `CPU.${p.pid}.cpuprofile`);
+    if (!file) continue;
+    const s: ProfileSummary = summarizeProfile(path.join(d, file), { limit: 12 });
+    out[p.role] = { lifetimeMs: p.lifetimeMs, cpuMs: p.cpuMs, sampledMs: s.totalMs, byPackage: s.byPackage, byFunction: s.byFunction };
   }
-  for (const [task, pack] of [["audit (pack process)", REAL_PACK], ["empty pack (pack process)", EMPTY_PACK]] as const) {
-    const d = mkdtempSync(path.join(dir, "prof-pack-"));
-    // The pack is spawned by the audit: it inherits the environment, so it is profiled through the inspector.
-    const env = { ...process.env, BENCH_PROFILE_DIR: d, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${path.join(__dirname, "selfProfile.ts")}`.trim() };
-    const r = await runWorker(["audit", String(n), dir, pack], { env });
-    const pack_ = window(profileOf(d, r.packPid), r.window.startUs, r.window.endUs);
-    const driver = window(profileOf(d, r.pid), r.window.startUs, r.window.endUs);
-    out[task] = { ms: round(r.ms), totalMs: pack_.totalMs, byPackage: pack_.byPackage, byFile: pack_.byFile, byFunction: pack_.byFunction };
-    out[task.replace("pack process", "driver process")] = { totalMs: driver.totalMs, byPackage: driver.byPackage, byFunction: driver.byFunction };
-    log(`[profile n=${n}] ${task}: ${round(r.ms)} ms under the profiler`);
-  }
+  out.timeline = existsSync(timeline)
+    ? readFileSync(timeline, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+    : [];
   return out;
 }
 
 function printProfiles(p: Record<string, any>): void {
-  for (const [task, s] of Object.entries(p)) {
-    log(`\n== ${task}: ${s.totalMs} ms of samples in the timed window`);
-    for (const [title, rows] of [["package", s.byPackage], ["file", s.byFile], ["function", s.byFunction]] as const) {
-      if (!rows) continue;
+  log(`\n== profiled plan of ${MAINNET}: ${p.wallMs} ms wall (under the profiler)`);
+  for (const role of ["cli", "program", "pack"]) {
+    const s = p[role];
+    if (!s) continue;
+    log(`\n-- ${role}: lifetime ${s.lifetimeMs} ms, CPU ${s.cpuMs} ms, ${s.sampledMs} ms sampled`);
+    for (const [title, rows] of [["package", s.byPackage], ["function", s.byFunction]] as const) {
       log(`  self time by ${title}:`);
       for (const r of rows.slice(0, 12)) log(`    ${String(r.ms).padStart(8)} ms ${String(r.share).padStart(5)} %  ${r.name}`);
     }
   }
-}
-
-interface EndToEnd {
-  stack: string;
-  runs: number;
-  wallMs: Spread;
-  /** Peak RSS per process role (median over the runs), and their sum: an upper bound of the path's peak. */
-  peakMb: { cli: number; program: number; pack: number; sum: number };
-}
-
-/**
- * `plan` as an operator runs it, end to end: `node bin/infra.js plan --stack S` (the program
- * under cmd/run against the offline engine, the pack under cmd/run-policy-pack), wall time from
- * spawn to exit, and each process's peak RSS (bench/procstat.js, preloaded into all three).
- */
-async function endToEnd(stack: string, runs: number, dir: string): Promise<EndToEnd> {
-  const walls: number[] = [];
-  const peaks: Record<"cli" | "program" | "pack", number[]> = { cli: [], program: [], pack: [] };
-  for (let i = 0; i < runs; i++) {
-    const stat = path.join(dir, `procstat-${stack}-${i}.jsonl`);
-    const env = { ...process.env, ZIPNET_BENCH_PROCSTAT: stat, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${path.join(__dirname, "procstat.js")}`.trim() };
-    const started = performance.now();
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(ROOT, "bin", "infra.js"), "plan", "--stack", stack], { cwd: ROOT, env, stdio: "ignore" });
-      child.once("error", reject);
-      child.once("exit", resolve);
-    });
-    walls.push(performance.now() - started);
-    if (code !== 0) throw new Error(`plan --stack ${stack} exited ${code}`);
-    for (const line of readFileSync(stat, "utf8").trim().split("\n")) {
-      const p = JSON.parse(line) as { role: "cli" | "program" | "pack"; peakMb: number };
-      peaks[p.role].push(p.peakMb);
-    }
-  }
-  const median = (xs: number[]) => spread(xs).median;
-  const peakMb = { cli: median(peaks.cli), program: median(peaks.program), pack: median(peaks.pack), sum: 0 };
-  peakMb.sum = peakMb.cli + peakMb.program + peakMb.pack;
-  return { stack, runs, wallMs: spread(walls), peakMb };
-}
-
-function endToEndTable(rows: EndToEnd[]): string {
-  return [
-    "`plan` end to end (`node bin/infra.js plan --stack S`: the program under cmd/run, the pack under cmd/run-policy-pack). Medians, (min–max).",
-    "",
-    "| stack | runs | wall ms | CLI peak MB | program peak MB | pack peak MB | sum of peaks MB |",
-    "|---|---|---|---|---|---|---|",
-    ...rows.map((r) => `| ${r.stack} | ${r.runs} | ${r.wallMs.median} (${r.wallMs.min}–${r.wallMs.max}) | ${r.peakMb.cli} | ${r.peakMb.program} | ${r.peakMb.pack} | ${r.peakMb.sum} |`),
-  ].join("\n");
+  log("\n-- timeline (ms since each process started)");
+  for (const t of p.timeline) log(`  ${t.role.padEnd(8)} ${String(t.at).padStart(6)}  ${t.mark}`);
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   for (const pack of [REAL_PACK, EMPTY_PACK]) if (!existsSync(path.join(pack, "package.json"))) throw new Error(`no policy pack in ${pack}`);
+  require("../scripts/build").ensureBuilt();
   const started = Date.now();
   const meta = machine();
   const dir = mkdtempSync(path.join(os.tmpdir(), "zipnet-bench-"));
   try {
-    const rows: Record<string, any>[] = [];
     if (opts.measure) {
-      for (const n of opts.ns) {
-        const shape = await prepare(n, dir);
-        const samples = await measure(n, dir, opts);
-        rows.push(row(n, shape, samples));
-      }
+      const mainnet = await mainnetVsFloor(opts.runs, dir);
+      const rows = await sizes(opts.ns, Math.min(opts.runs, 3), dir);
+      const packs = await packStarts(opts.runs);
+      const shapes = [];
+      for (const n of opts.ns) shapes.push(await shape(n, dir));
+      const suite = opts.tests ? await testSuite() : undefined;
       meta.loadAvgEnd = os.loadavg().map((x) => round(x, 2));
       meta.wallS = round((Date.now() - started) / 1000);
-      const e2e: EndToEnd[] = [];
-      for (const stack of ["acme.mainnet", "acme.preview"]) e2e.push(await endToEnd(stack, opts.runs(3), dir));
-      const { growth, targets: tgts } = targets(rows);
-      const text = `${endToEndTable(e2e)}\n\n${table(rows, tgts, growth, meta)}`;
+      const { growth, targets: tgts } = targets(mainnet, rows, suite);
+      const text = tables(meta, mainnet, rows, packs, suite, shapes, tgts, growth);
       process.stdout.write(`${text}\n`);
       if (opts.write) {
-        const results = {
-          machine: meta,
-          runs: {
-            perN: Object.fromEntries(opts.ns.map((n) => [n, opts.runs(n)])),
-            floorSdkPerN: opts.sdkRuns,
-            note: "each run of each task is a fresh process; plan/floor time the program run only (modules loaded first); audits time auditStates after the pack printed its port",
-          },
-          packColdStartMs: spread(rows.flatMap((r) => r.packColdStartMsSpread.samples)).median,
-          emptyPackColdStartMs: spread(rows.flatMap((r) => r.emptyPackColdStartMsSpread.samples)).median,
-          endToEnd: e2e,
-          results: rows,
-          growth,
-          targets: tgts,
-        };
+        const results = { machine: meta, mainnet, sizes: rows, packs, testSuite: suite ?? null, shapes, growth: growth ?? null, targets: tgts };
         writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
         writeReadmeTable(text);
-        log(`wrote ${path.relative(ROOT, RESULTS)} and the table in ${path.relative(ROOT, README)}`);
+        log(`wrote ${path.relative(ROOT, RESULTS)} and the tables in ${path.relative(ROOT, README)}`);
       }
     }
-    if (opts.profile) {
-      const n = Math.max(...opts.ns);
-      if (!opts.measure) await prepare(n, dir);
-      printProfiles(await profiles(n, dir));
-    }
+    if (opts.profile) printProfiles(await profiles(dir));
     log(`bench done in ${round((Date.now() - started) / 1000)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
