@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSy
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { withoutPromiseStacks } from "../src/promiseStacks";
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE_MODULE = path.join(ROOT, "dist", "policies", "lib", "compileCache.js");
@@ -34,7 +35,10 @@ function runFixture(dir: string, env: NodeJS.ProcessEnv = {}) {
      const lib = require("./lib.js");
      Promise.resolve(lib.later()).then((later) => process.stdout.write(JSON.stringify({ ...lib.now, later })));`,
   );
-  const r = spawnSync(process.execPath, [main], { cwd: dir, encoding: "utf8", env: { ...process.env, ...env } });
+  // The cache's own switch is the test's to set (npm test may run with it off).
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  if (!("ZIPNET_COMPILE_CACHE" in env)) delete childEnv.ZIPNET_COMPILE_CACHE;
+  const r = spawnSync(process.execPath, [main], { cwd: dir, encoding: "utf8", env: childEnv });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout) as Record<string, unknown>;
@@ -104,7 +108,7 @@ describe("the V8 code cache (policies/lib/compileCache.ts)", () => {
     expect(runFixture(dir).value).toBe("bbbb");
   });
 
-  it("a corrupt or unwritable cache costs a compile, never an error", () => {
+  it("a corrupt or unwritable cache costs a compile, and the run goes on as without it", () => {
     const dir = tempDir();
     writeLib(dir, "x");
     runFixture(dir);
@@ -114,15 +118,51 @@ describe("the V8 code cache (policies/lib/compileCache.ts)", () => {
       writeFileSync(file, bad);
       expect(runFixture(dir).value).toBe("x");
     }
-    // The cache folder is a file: nothing can be written there.
+    // One flipped byte in an entry's bytecode (V8 on Node 20 does not check): the file's digest refuses it.
+    runFixture(dir);
+    const good = readFileSync(file);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 10] ^= 0xff;
+    writeFileSync(file, flipped);
+    expect(runFixture(dir).value).toBe("x");
+    expect(readFileSync(file).length).toBe(good.length);
+    // The cache folder is a file: nothing can be written there, and no temporary file is left.
     const blocked = tempDir();
     writeLib(blocked, "y");
     writeFileSync(path.join(blocked, "cache"), "a file, not a folder");
     expect(runFixture(blocked).value).toBe("y");
+    expect(readdirSync(blocked).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("stays out where Node's compile does more than compile (--enable-source-maps, policies)", () => {
+    const dir = tempDir();
+    writeLib(dir, "z");
+    expect(runFixture(dir, { NODE_OPTIONS: "--enable-source-maps" }).value).toBe("z");
+    expect(existsSync(path.join(dir, "cache"))).toBe(false);
   });
 });
 
 describe("a stack loads only its own clouds' SDKs (src/sdk/load.ts)", () => {
+  it("registers each provider package as the package's index would (a provider reference deserializes into a Provider)", () => {
+    const script = `
+      const pulumi = require("@pulumi/pulumi");
+      const sdk = require(${JSON.stringify(path.join(ROOT, "dist", "src", "sdk", "load.js"))});
+      const before = ["aws", "azure-native", "gcp"].map((p) => !!pulumi.runtime.getResourcePackage(p, undefined));
+      const providers = { aws: sdk.awsSdk().Provider, "azure-native": sdk.azureSdk().Provider, gcp: sdk.gcpSdk().Provider };
+      const after = Object.entries(providers).map(([p, Provider]) => {
+        const pkg = pulumi.runtime.getResourcePackage(p, undefined);
+        return pkg && pkg.version === require("@pulumi/" + p + "/utilities").getVersion() && pkg.constructProvider.toString().includes("pulumi:providers:") ? p : "missing " + p;
+      });
+      const vault = ["index/mount", "index/policy", "index/audit"].map((m) => !!pulumi.runtime.getResourceModule("vault", m, undefined));
+      sdk.vaultSdk();
+      const vaultAfter = ["index/mount", "index/policy", "index/audit"].map((m) => !!pulumi.runtime.getResourceModule("vault", m, undefined));
+      const indexes = Object.keys(require.cache).filter((k) => ["gcp", "aws", "azure-native"].some((p) => k.endsWith("node_modules/@pulumi/" + p + "/index.js")));
+      process.stdout.write(JSON.stringify({ before, after, vault, vaultAfter, indexes }));`;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ before: [false, false, false], after: ["aws", "azure-native", "gcp"], vault: [false, false, false], vaultAfter: [true, true, true], indexes: [] });
+  });
+
   /** The provider packages the program's process (cmd/run) had loaded when it exited. */
   function programPackages(stack: string): string[] {
     const dir = tempDir();
@@ -149,5 +189,34 @@ describe("a stack loads only its own clouds' SDKs (src/sdk/load.ts)", () => {
   it("the beta operator's stack (one GCP server) loads no AWS or Azure SDK; acme.preview (GCP, Azure, AWS) loads all three", () => {
     expect(programPackages("acme.federated_beta")).toEqual(["@pulumi/gcp", "@pulumi/random", "@pulumi/vault"]);
     expect(programPackages("acme.preview")).toEqual(["@pulumi/aws", "@pulumi/azure-native", "@pulumi/gcp", "@pulumi/random", "@pulumi/vault"]);
+  });
+});
+
+describe("the SDK's per-promise stack captures (src/promiseStacks.ts)", () => {
+  it("are off unless ZIPNET_STACK_TRACES=on or the SDK's leak debugger asks, and come back on restore", () => {
+    const saved = { limit: Error.stackTraceLimit, traces: process.env.ZIPNET_STACK_TRACES, leaks: process.env.PULUMI_DEBUG_PROMISE_LEAKS };
+    try {
+      Error.stackTraceLimit = 10;
+      delete process.env.ZIPNET_STACK_TRACES;
+      delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+      let restore = withoutPromiseStacks();
+      expect(Error.stackTraceLimit).toBe(0);
+      restore();
+      expect(Error.stackTraceLimit).toBe(10);
+      process.env.ZIPNET_STACK_TRACES = "on";
+      restore = withoutPromiseStacks();
+      expect(Error.stackTraceLimit).toBe(10);
+      restore();
+      delete process.env.ZIPNET_STACK_TRACES;
+      process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+      withoutPromiseStacks();
+      expect(Error.stackTraceLimit).toBe(10);
+    } finally {
+      Error.stackTraceLimit = saved.limit;
+      for (const [k, v] of [["ZIPNET_STACK_TRACES", saved.traces], ["PULUMI_DEBUG_PROMISE_LEAKS", saved.leaks]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });

@@ -1,14 +1,21 @@
 /**
- * The provider SDKs, loaded when a stack first uses them, each from its service modules.
+ * The provider SDKs, loaded when a stack first uses them, the cloud ones from their service modules.
  *
- * A package's index (`@pulumi/gcp`, `@pulumi/aws`, `@pulumi/vault`) requires every one of its
- * service indexes: about 75 ms for gcp, 120 ms for aws and 20 ms for vault on the reference
- * machine, where the services this program uses take a few ms each (bench/README.md). Loading per
+ * A cloud package's index (`@pulumi/gcp`, `@pulumi/aws`) requires every one of its service
+ * indexes: about 75 ms for gcp and 120 ms for aws on the reference machine, where the services
+ * this program uses take a few ms each (measured with a require timer, 2026-11-27). Loading per
  * cloud on first use means a stack loads only its own clouds' SDKs: a GCP-only stack loads no
  * `@pulumi/aws` or `@pulumi/azure-native` module. Types come from the packages themselves
  * (`import type`), erased at compile time.
+ *
+ * What an index does besides loading its services, these do too: each service's own index
+ * registers its resource modules, and `registerProviderPackage` registers the provider package as
+ * the package index does (so a provider reference the engine returns deserializes into a
+ * Provider). Vault, which every stack uses, is loaded through its index (its top-level resources,
+ * Mount, Policy, Audit, are registered there).
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
+import * as pulumi from "@pulumi/pulumi";
 
 export interface AwsSdk {
   Provider: typeof import("@pulumi/aws/provider").Provider;
@@ -35,16 +42,27 @@ export interface GcpSdk {
   storage: typeof import("@pulumi/gcp/storage");
 }
 
-export interface VaultSdk {
-  Provider: typeof import("@pulumi/vault/provider").Provider;
-  Audit: typeof import("@pulumi/vault/audit").Audit;
-  Mount: typeof import("@pulumi/vault/mount").Mount;
-  Policy: typeof import("@pulumi/vault/policy").Policy;
-  aws: typeof import("@pulumi/vault/aws");
-  azure: typeof import("@pulumi/vault/azure");
-  gcp: typeof import("@pulumi/vault/gcp");
-  jwt: typeof import("@pulumi/vault/jwt");
-  kv: typeof import("@pulumi/vault/kv");
+export type VaultSdk = typeof import("@pulumi/vault");
+
+type ProviderClass = new (name: string, args: undefined, opts: { urn: string }) => pulumi.ProviderResource;
+
+/** The registration `@pulumi/<pkg>/index.js` makes for its provider, word for word (gcp 9.37, aws 7.48, azure-native 3.28). */
+function registerProviderPackage(pkg: string, version: string, Provider: ProviderClass): void {
+  pulumi.runtime.registerResourcePackage(pkg, {
+    version,
+    constructProvider: (name: string, type: string, urn: string) => {
+      if (type !== `pulumi:providers:${pkg}`) throw new Error(`unknown provider type ${type}`);
+      return new Provider(name, undefined, { urn });
+    },
+  });
+}
+
+/** A package's provider class, registered as its index registers it. */
+function providerOf(pkg: "aws" | "azure-native" | "gcp"): ProviderClass {
+  const { Provider } = require(`@pulumi/${pkg}/provider`) as { Provider: ProviderClass };
+  const { getVersion } = require(`@pulumi/${pkg}/utilities`) as { getVersion(): string };
+  registerProviderPackage(pkg, getVersion(), Provider);
+  return Provider;
 }
 
 let aws: AwsSdk | undefined;
@@ -54,7 +72,7 @@ let vault: VaultSdk | undefined;
 
 export function awsSdk(): AwsSdk {
   return (aws ??= {
-    Provider: require("@pulumi/aws/provider").Provider,
+    Provider: providerOf("aws") as AwsSdk["Provider"],
     ec2: require("@pulumi/aws/ec2"),
     iam: require("@pulumi/aws/iam"),
     kms: require("@pulumi/aws/kms"),
@@ -64,7 +82,7 @@ export function awsSdk(): AwsSdk {
 
 export function azureSdk(): AzureSdk {
   return (azure ??= {
-    Provider: require("@pulumi/azure-native/provider").Provider,
+    Provider: providerOf("azure-native") as AzureSdk["Provider"],
     compute: require("@pulumi/azure-native/compute"),
     managedidentity: require("@pulumi/azure-native/managedidentity"),
     network: require("@pulumi/azure-native/network"),
@@ -74,7 +92,7 @@ export function azureSdk(): AzureSdk {
 
 export function gcpSdk(): GcpSdk {
   return (gcp ??= {
-    Provider: require("@pulumi/gcp/provider").Provider,
+    Provider: providerOf("gcp") as GcpSdk["Provider"],
     compute: require("@pulumi/gcp/compute"),
     kms: require("@pulumi/gcp/kms"),
     organizations: require("@pulumi/gcp/organizations"),
@@ -84,15 +102,5 @@ export function gcpSdk(): GcpSdk {
 }
 
 export function vaultSdk(): VaultSdk {
-  return (vault ??= {
-    Provider: require("@pulumi/vault/provider").Provider,
-    Audit: require("@pulumi/vault/audit").Audit,
-    Mount: require("@pulumi/vault/mount").Mount,
-    Policy: require("@pulumi/vault/policy").Policy,
-    aws: require("@pulumi/vault/aws"),
-    azure: require("@pulumi/vault/azure"),
-    gcp: require("@pulumi/vault/gcp"),
-    jwt: require("@pulumi/vault/jwt"),
-    kv: require("@pulumi/vault/kv"),
-  });
+  return (vault ??= require("@pulumi/vault"));
 }
