@@ -2,15 +2,20 @@
  * A V8 code cache for the CommonJS modules a process loads, one file per process role (the CLI,
  * the program, the pack). A process starts by compiling 300 to 1,600 modules (`@pulumi/pulumi`
  * with its automation API, the provider SDKs, zod, the pack): with the cache, later starts load
- * V8's bytecode instead (bench/README.md has the figures).
+ * V8's bytecode instead (bench/README.md has what it buys, which is modest).
  *
  * Node >= 22.1 has this built in (`module.enableCompileCache`), used there. Node 20 has not: the
  * hook below compiles each `.js` module as Node's loader does, through `vm.Script` with the cached
  * bytecode. Entries are keyed by file name and SHA-1 of the source: V8 checks only the source's
  * length, and npm gives every installed file the same mtime, so neither tells an upgraded file
- * from the old one. A missing or rejected entry is compiled as usual and saved later, atomically
- * (temporary file, rename). A cache that cannot be read or written costs a compile, never an
- * error; `ZIPNET_COMPILE_CACHE=off` turns it off (cold-start measurements).
+ * from the old one. The entries' bytes carry a SHA-1 too (Node 20's V8 does not verify code cache
+ * checksums). A missing, corrupt or rejected entry is compiled as usual and saved later,
+ * atomically (temporary file, rename); a cache that cannot be read or written costs a compile.
+ * `ZIPNET_COMPILE_CACHE=off` turns it off.
+ *
+ * What a cached module sees that Node's own compile would not show: error columns on its first
+ * line shifted by the wrapper `(function (exports, require, ...) {`. Where Node does more than
+ * compile (`--enable-source-maps`, policy manifests), the cache is not installed.
  *
  * Self-contained (Node built-ins only): the pack, the program and the CLI each install it before
  * loading anything else.
@@ -42,6 +47,8 @@ const loader = Module as unknown as CjsLoader;
 interface Header {
   /** V8 version and architecture: a cache from another Node is not read. */
   runtime: string;
+  /** SHA-1 of the entries' bytes (everything after the header). */
+  digest: string;
   /** File name -> [source SHA-1, offset, length]. */
   entries: Record<string, [string, number, number]>;
 }
@@ -50,13 +57,16 @@ interface Header {
 const MAX_BYTES = 128 * 1024 * 1024;
 const RUNTIME = `${process.versions.v8}-${process.arch}`;
 /**
- * The text of a dynamic import(): such a module is compiled by Node, uncached. A script compiled
- * from cached data loses its import() callback (nodejs/node#43663; seen here on Node 20.20 with
- * USE_MAIN_CONTEXT_DEFAULT_LOADER: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), as v8-compile-cache
- * users found (zertosh/v8-compile-cache#30, nodejs/corepack#342). It leaves out a few modules whose
- * text only mentions import( (typescript.js, in its messages).
+ * The text of a dynamic import(): such a module is compiled by Node, uncached. A `vm.Script`
+ * without `importModuleDynamically` throws at import() (zertosh/v8-compile-cache#30), and one with
+ * it loses it when compiled from cached data (nodejs/node#43663; seen here on Node 20.20 with
+ * USE_MAIN_CONTEXT_DEFAULT_LOADER: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). The text test also
+ * leaves out modules that only mention import( (typescript.js, in its messages), and cannot see an
+ * import( assembled at run time from pieces (eval("imp" + "ort(...)")), which would throw.
  */
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
+/** Node options under which Node's compile does more than compile. */
+const NODE_OWN_COMPILE = /--enable-source-maps|--experimental-policy|--policy-integrity/;
 
 interface Fresh {
   hash: string;
@@ -88,16 +98,22 @@ export function defaultCacheDir(from = __dirname): string | undefined {
 }
 
 function readCache(file: string): { header: Header; blob: Buffer } {
-  const empty = { header: { runtime: RUNTIME, entries: {} }, blob: Buffer.alloc(0) };
+  const empty = { header: { runtime: RUNTIME, digest: "", entries: {} }, blob: Buffer.alloc(0) };
   try {
     const data = fs.readFileSync(file);
     const length = data.readUInt32LE(0);
     const header = JSON.parse(data.subarray(4, 4 + length).toString("utf8")) as Header;
     if (header.runtime !== RUNTIME || typeof header.entries !== "object" || header.entries === null) return empty;
-    return { header, blob: data.subarray(4 + length) };
+    const blob = data.subarray(4 + length);
+    if (sha1(blob) !== header.digest) return empty;
+    return { header, blob };
   } catch {
     return empty;
   }
+}
+
+function sha1(data: string | Buffer): string {
+  return crypto.createHash("sha1").update(data).digest("base64");
 }
 
 /** The `require` Node gives a module (internal makeRequireFunction, without policy redirects). */
@@ -123,6 +139,7 @@ export function installCompileCache(role: string, dir = defaultCacheDir()): void
     loader.enableCompileCache(dir);
     return;
   }
+  if (NODE_OWN_COMPILE.test(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)) return;
   const file = path.join(dir, `${role}.v8cache`);
   const { header, blob } = readCache(file);
   const current: CacheState = (holder[STATE] = { file, header, blob, fresh: new Map<string, Fresh>(), finished: false });
@@ -132,7 +149,7 @@ export function installCompileCache(role: string, dir = defaultCacheDir()): void
     if (current.finished || format === "module" || !(filename.endsWith(".js") || filename.endsWith(".cjs")) || DYNAMIC_IMPORT.test(content)) {
       return original.call(this, content, filename, format);
     }
-    const hash = crypto.createHash("sha1").update(content).digest("base64");
+    const hash = sha1(content);
     const entry = current.header.entries[filename];
     const cachedData = entry && entry[0] === hash ? current.blob.subarray(entry[1], entry[1] + entry[2]) : undefined;
     // A shebang is valid only at the very start of a script: the wrapper moves it (lines kept).
@@ -157,12 +174,14 @@ export function installCompileCache(role: string, dir = defaultCacheDir()): void
  * constructed), so that the cache takes no memory while it works.
  */
 export function finishCompileCache(): void {
+  // Node's own cache writes at exit; a process ended by a signal has none (Node >= 22.10).
+  (Module as unknown as { flushCompileCache?: () => void }).flushCompileCache?.();
   const state = holder[STATE];
   if (!state || state.finished) return;
   saveCompileCache();
   state.finished = true;
   state.blob = Buffer.alloc(0);
-  state.header = { runtime: RUNTIME, entries: {} };
+  state.header = { runtime: RUNTIME, digest: "", entries: {} };
   state.fresh.clear();
 }
 
@@ -171,7 +190,11 @@ function saveCompileCache(): void {
   const state = holder[STATE];
   if (!state || state.fresh.size === 0) return;
   const { file, header, blob, fresh } = state;
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
   try {
+    // Where nothing can be written, nothing is serialized.
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.accessSync(path.dirname(file), fs.constants.W_OK);
     const chunks: Buffer[] = [];
     const entries: Header["entries"] = {};
     let offset = 0;
@@ -185,17 +208,23 @@ function saveCompileCache(): void {
     for (const [name, [hash, at, length]] of Object.entries(header.entries)) {
       if (!fresh.has(name) && offset + length <= MAX_BYTES) add(name, hash, blob.subarray(at, at + length));
     }
-    const head = Buffer.from(JSON.stringify({ runtime: RUNTIME, entries } satisfies Header), "utf8");
+    const data = Buffer.concat(chunks);
+    const saved: Header = { runtime: RUNTIME, digest: sha1(data), entries };
+    const head = Buffer.from(JSON.stringify(saved), "utf8");
     const size = Buffer.alloc(4);
     size.writeUInt32LE(head.length, 0);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, Buffer.concat([size, head, ...chunks]));
+    fs.writeFileSync(tmp, Buffer.concat([size, head, data]));
     fs.renameSync(tmp, file);
-    state.header = { runtime: RUNTIME, entries };
-    state.blob = Buffer.concat(chunks);
-    state.fresh = new Map();
+    state.header = saved;
+    state.blob = data;
   } catch {
-    // A read-only or full disk: the next start compiles again.
+    // A read-only or full disk: the next start compiles again; no temporary file is left.
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was written there either.
+    }
+  } finally {
+    state.fresh = new Map();
   }
 }
