@@ -190,8 +190,13 @@ describe("deploy checks", () => {
     writeFileSync(file, JSON.stringify(state));
     const out: string[] = [];
     vi.spyOn(process.stdout, "write").mockImplementation((s: any) => (out.push(String(s)), true));
-    const code = await main(["audit", "--state", file, "--policy-pack", path.join(__dirname, "fixtures", "empty-pack")]);
-    vi.restoreAllMocks();
+    let code: number;
+    try {
+      code = await main(["audit", "--state", file, "--policy-pack", path.join(__dirname, "fixtures", "empty-pack")]);
+    } finally {
+      // Files share their worker's process (isolate: false): stdout is given back whatever happens.
+      vi.restoreAllMocks();
+    }
     expect(code).toBe(1);
     const text = out.join("");
     expect(text).toContain(`deploy checks: ${DEPLOY_RULES.length} rules ran, 1 finding(s)`);
