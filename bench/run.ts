@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import type { RecordedResource } from "../src/offline/engine/model";
 import { startPolicyPack } from "../src/offline/analyzer";
+import { runProgramProcess } from "../src/offline/engine/programProcess";
 import { mapLimit } from "../src/offline/concurrency";
 import { changedResources, dependencyDepth, shortUrn } from "./graph";
 import { DECOMMISSIONED, endToEndStack, replacementId } from "./instances";
@@ -27,6 +28,7 @@ import { resourcesFile } from "./worker";
 const ROOT = path.resolve(__dirname, "..");
 const BIN = path.join(ROOT, "bin", "infra.js");
 const FLOOR = path.join(__dirname, "floor.js");
+const RUNNER_FLOOR = path.join(__dirname, "runner-floor");
 const WORKER = path.join(__dirname, "worker.ts");
 const PROCSTAT = path.join(__dirname, "procstat.js");
 const SELF_PROFILE = path.join(__dirname, "selfProfile.ts");
@@ -172,6 +174,17 @@ async function floor(dir: string, codeCache: boolean): Promise<{ ms: number; pea
   return { ms: r.ms, peakMb: p?.peakMb ?? 0, cpuMs: p?.cpuMs ?? 0 };
 }
 
+/**
+ * The runner's floor: cmd/run, as `pulumi preview` starts it (programProcess.ts, against the
+ * offline engine), running bench/runner-floor, a program that loads the floor's modules and
+ * registers nothing. Spawn to exit.
+ */
+async function runnerFloor(): Promise<number> {
+  const run = await runProgramProcess({ root: RUNNER_FLOOR, stack: "floor", config: {}, preview: true });
+  if (run.exitCode !== 0) throw new Error(`the runner's floor exited ${run.exitCode}:\n${run.output.slice(-3000)}`);
+  return run.durationMs;
+}
+
 const median = (xs: number[], digits = 0) => spread(xs, digits).median;
 const compact = (x: Spread) => ({ median: x.median, min: x.min, max: x.max, ...(x.iqr !== undefined ? { iqr: x.iqr } : {}), samples: x.samples });
 
@@ -187,7 +200,7 @@ function roleMedians(samples: PlanSample[]): Record<string, { peakMb: number; cp
  * the code cache, plan with the code cache off (as the first run after an install).
  */
 async function mainnetVsFloor(runs: number, dir: string) {
-  const s = { floor: [] as Awaited<ReturnType<typeof floor>>[], floorCached: [] as Awaited<ReturnType<typeof floor>>[], plan: [] as PlanSample[], planCold: [] as PlanSample[] };
+  const s = { floor: [] as Awaited<ReturnType<typeof floor>>[], floorCached: [] as Awaited<ReturnType<typeof floor>>[], plan: [] as PlanSample[], planCold: [] as PlanSample[], runner: [] as number[] };
   // One plan first, not counted: the code cache as any run after the first finds it.
   await plan(["--stack", MAINNET], dir);
   for (let i = 0; i < runs; i++) {
@@ -195,16 +208,18 @@ async function mainnetVsFloor(runs: number, dir: string) {
     s.plan.push(await plan(["--stack", MAINNET], dir));
     s.floorCached.push(await floor(dir, true));
     s.planCold.push(await plan(["--stack", MAINNET], dir, { ZIPNET_COMPILE_CACHE: "off" }));
+    s.runner.push(await runnerFloor());
     const last = <T>(xs: T[]) => xs[xs.length - 1];
     log(
       `[${MAINNET} run ${i + 1}/${runs}] floor ${round(last(s.floor).ms)} ms, plan ${round(last(s.plan).ms)} ms, ` +
-        `floor (code cache) ${round(last(s.floorCached).ms)} ms, plan (code cache off) ${round(last(s.planCold).ms)} ms`,
+        `floor (code cache) ${round(last(s.floorCached).ms)} ms, plan (code cache off) ${round(last(s.planCold).ms)} ms, runner's floor ${round(last(s.runner))} ms`,
     );
   }
   const planMs = spread(s.plan.map((x) => x.ms));
   const floorMs = spread(s.floor.map((x) => x.ms));
   const floorCachedMs = spread(s.floorCached.map((x) => x.ms));
   const planColdMs = spread(s.planCold.map((x) => x.ms));
+  const runnerMs = spread(s.runner);
   return {
     stack: MAINNET,
     runs,
@@ -216,6 +231,8 @@ async function mainnetVsFloor(runs: number, dir: string) {
     planOverFloorCached: ratio(planMs.median, floorCachedMs.median),
     planColdMs: compact(planColdMs),
     planColdOverFloor: ratio(planColdMs.median, floorMs.median),
+    runnerFloorMs: compact(runnerMs),
+    runnerFloorOverFloor: ratio(runnerMs.median, floorMs.median),
     floorPeakMb: median(s.floor.map((x) => x.peakMb)),
     floorCpuMs: median(s.floor.map((x) => x.cpuMs)),
     roles: roleMedians(s.plan),
@@ -369,6 +386,7 @@ function tables(meta: Record<string, any>, mainnet: any, rows: any[], packs: any
     `| plan | ${mainnet.planMs.median} ${range(mainnet.planMs)} | **${mainnet.planOverFloor}** |`,
     `| plan, code cache off (as a first run) | ${mainnet.planColdMs.median} ${range(mainnet.planColdMs)} | ${mainnet.planColdOverFloor} |`,
     `| floor through the code cache | ${mainnet.floorCachedMs.median} ${range(mainnet.floorCachedMs)} | plan / this: ${mainnet.planOverFloorCached} |`,
+    `| the runner's floor: cmd/run starting a program that loads the floor's modules and registers nothing | ${mainnet.runnerFloorMs.median} ${range(mainnet.runnerFloorMs)} | ${mainnet.runnerFloorOverFloor} |`,
     "",
     "| process | peak MB | CPU ms |",
     "|---|---|---|",
