@@ -197,7 +197,7 @@ function roleMedians(samples: PlanSample[]): Record<string, { peakMb: number; cp
 
 /**
  * `plan --stack acme.mainnet` end to end against the floor, alternating: floor, plan, floor with
- * the code cache, plan with the code cache off (as the first run after an install).
+ * the code cache, plan with the code cache off (every module compiled, as a first run compiles them).
  */
 async function mainnetVsFloor(runs: number, dir: string) {
   const s = { floor: [] as Awaited<ReturnType<typeof floor>>[], floorCached: [] as Awaited<ReturnType<typeof floor>>[], plan: [] as PlanSample[], planCold: [] as PlanSample[], runner: [] as number[] };
