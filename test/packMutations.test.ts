@@ -156,6 +156,10 @@ const MUTATIONS: Mutation[] = [
     const p = props(s, "secrets-c1-policy");
     p.policy += `\npath "zipnet/acme.mainnet/data/nodes/c2" {\n  capabilities = ["read"]\n}\n`;
   }),
+  mainnet("committee.node-secret", "a second attested role of a node (another reference set) carrying another node's policy", (s) => {
+    const role = props(s, "secrets-c1-role-0");
+    addResource(s, "vault:jwt/authBackendRole:AuthBackendRole", "secrets-c1-role-1", { ...structuredClone(role), roleName: "zipnet.acme.mainnet.c1_server-v1.5.0-c3-standard-4", tokenPolicies: ["zipnet.acme.mainnet.c2"] });
+  }),
   mainnet("committee.ingress", "SSH opened to a committee VM", (s) => {
     if (side === "outputs") return; // one new resource, both sides at once
     const fw = structuredClone(named(s, "c1-fw-iroh"));

@@ -32,11 +32,17 @@ export function vmRoleName(vm: Vm): string | undefined {
   return str(at(vm.boot.contract, "vault", "role")) ?? conventionalName(vm.instance, vm.node);
 }
 
-/** The node's access; undefined when the stack holds no auth role for it. */
+/**
+ * The node's access, through every role it can log in with: the one its boot contract names, and
+ * every role under its scoped name (an attested node has one per reference set, and its boot
+ * contract names the first). Undefined when the stack holds no auth role for it.
+ */
 export function nodeAccess(m: StackModel, vm: Vm): NodeAccess | undefined {
   const roleName = vmRoleName(vm);
   if (!roleName) return undefined;
-  const roles = m.authRoles().filter((r) => [r.props.role, r.props.roleName].some((n) => typeof n === "string" && isRoleOf(n, roleName)));
+  const scoped = conventionalName(vm.instance, vm.node) ?? roleName;
+  const isNodes = (n: unknown) => typeof n === "string" && (n === roleName || isRoleOf(n, scoped));
+  const roles = m.authRoles().filter((r) => [r.props.role, r.props.roleName].some(isNodes));
   if (roles.length === 0) return undefined;
   return accessOfRoles(m, roles, roleName);
 }
