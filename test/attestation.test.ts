@@ -7,10 +7,9 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet } from "jose";
-import { ATTESTATION_SERVICE, RUNTIME_DATA_FIELDS, attestedAuthMount } from "../policies/contract/attestation";
+import { ATTESTATION_SERVICE, RUNTIME_DATA_FIELDS, attestedAuthMount, decodeBoundClaims, singleAddressCidr } from "../policies/contract/attestation";
 import { VAULT_JWT_MOUNT, VAULT_JWT_ROLE } from "../policies/contract/types";
 import { UNKNOWN_VALUE } from "../policies/contract/wire";
-import { roleBoundClaims } from "../policies/src/vaultLogin";
 import type { BootContract } from "../src/instance/bootContract";
 import type { RecordedResource } from "../src/offline/engine/model";
 import { examplePlan, ofType } from "./support/plans";
@@ -42,10 +41,10 @@ function storedRole(r: RecordedResource, node: string): JwtRole {
     user_claim: i.userClaim,
     user_claim_json_pointer: i.userClaimJsonPointer,
     bound_audiences: i.boundAudiences,
-    bound_claims: roleBoundClaims({ name: r.urn, urn: r.urn, type: r.type, props: i } as never),
+    bound_claims: decodeBoundClaims(i.boundClaims, i.disableBoundClaimsParsing),
     bound_claims_type: i.boundClaimsType,
     clock_skew_leeway: i.clockSkewLeeway,
-    token_bound_cidrs: [`${ADDRESS[node]}/32`],
+    token_bound_cidrs: [singleAddressCidr(ADDRESS[node])],
   };
 }
 
@@ -117,8 +116,15 @@ beforeAll(async () => {
 describe("the attested login mount and roles of acme.mainnet", () => {
   it("trusts only the attestation service: its issuer, its published keys, its algorithms", () => {
     const b = backend.inputs as Record<string, any>;
-    expect(b).toMatchObject({ path: attestedAuthMount("acme.mainnet"), type: "jwt", boundIssuer: ATTESTATION_SERVICE.issuer, jwksUrl: ATTESTATION_SERVICE.jwksUrl });
-    expect(b.oidcDiscoveryUrl ?? b.jwtValidationPubkeys).toBeUndefined();
+    expect(b).toMatchObject({
+      path: attestedAuthMount("acme.mainnet"),
+      type: "jwt",
+      boundIssuer: ATTESTATION_SERVICE.issuer,
+      jwksUrl: ATTESTATION_SERVICE.jwksUrl,
+      jwtSupportedAlgs: [...ATTESTATION_SERVICE.algorithms],
+    });
+    // No other source of keys, and no private CA to reach the published ones.
+    for (const other of ["oidcDiscoveryUrl", "jwtValidationPubkeys", "jwksPairs", "jwksCaPem", "oidcDiscoveryCaPem"]) expect(b[other], other).toBeUndefined();
     expect([...roles.keys()].sort()).toEqual(["c1", "c2", "c3"]);
   });
 

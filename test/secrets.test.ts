@@ -107,7 +107,11 @@ describe.each(EXAMPLE_STACKS)("%s vault scope", (stack) => {
         // attested (test/attestation.test.ts judges its claims): bound to this node and its reserved address
         expect(config.posture).toBe("production");
         expect(i.boundClaims[CLAIMS.runtime("node")]).toBe(node.id);
+        const [address] = ofType(mine, "gcp:compute/address:Address");
         expect(ofType(mine, "gcp:compute/address:Address")).toHaveLength(1);
+        // The role's CIDR and the VM's public address are both that one reserved address.
+        expect(role.propertyDependencies.tokenBoundCidrs).toEqual([address.urn]);
+        expect(ofType(mine, "gcp:compute/instance:Instance")[0].propertyDependencies.networkInterfaces).toContain(address.urn);
         continue;
       }
       if (node.cloud === "gcp") {

@@ -44,12 +44,12 @@ export const CLAIMS = {
 } as const;
 
 /** Registers an ITA TDX token carries (the quote body's MR_TD and RTMRs); vTPM PCRs are not among them. */
-export const TOKEN_REGISTERS: readonly string[] = ["mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3"];
+const TOKEN_REGISTERS: readonly string[] = ["mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3"];
 
 /** `attester_type` of a TDX quote. */
-export const TEE_TYPE = "TDX";
+const TEE_TYPE = "TDX";
 /** Every EAT debug status that means debug is off (RFC 9711, EAT: the dbgstat claim); `enabled` is not among them. */
-export const DEBUG_DISABLED = ["disabled", "disabled-since-boot", "disabled-permanently", "disabled-fully-and-permanently"] as const;
+const DEBUG_DISABLED = ["disabled", "disabled-since-boot", "disabled-permanently", "disabled-fully-and-permanently"] as const;
 
 /** Whether a node logs in with an attested token (production committee servers) or its cloud identity. */
 export function isAttestedLogin(posture: string, role: string): boolean {
@@ -62,7 +62,7 @@ export function attestedAuthMount(instanceName: string): string {
 }
 
 /** The audience a node's token names: unique to the instance and node. */
-export function attestedAudience(instanceName: string, nodeId: string): string {
+function attestedAudience(instanceName: string, nodeId: string): string {
   return `zipnet-vault/${instanceName}/${nodeId}`;
 }
 
@@ -87,7 +87,7 @@ export interface AttestedNode {
   vaultCaSha256: string;
 }
 
-export interface AttestedBinding extends AttestedNode {
+interface AttestedBinding extends AttestedNode {
   set: ReferenceSet;
 }
 
@@ -100,6 +100,31 @@ export function attestedRuntimeData(n: AttestedNode): Record<string, string> {
     [RUNTIME_DATA_FIELDS.vaultAddress]: n.vaultAddress,
     [RUNTIME_DATA_FIELDS.vaultCa]: n.vaultCaSha256.toLowerCase(),
   };
+}
+
+/**
+ * A role's bound claims as the Vault provider sends them: each claim's values joined by commas,
+ * which the provider splits again (terraform-provider-vault resource_jwt_auth_backend_role.go)
+ * unless `disableBoundClaimsParsing`. No bound value holds a comma.
+ */
+export function encodeBoundClaims(claims: Record<string, string[]>): Record<string, string> {
+  return Object.fromEntries(Object.entries(claims).map(([claim, values]) => [claim, values.join(",")]));
+}
+
+/** What Vault receives from a role's `boundClaims` (see encodeBoundClaims); undefined when they are not a map of strings. */
+export function decodeBoundClaims(boundClaims: unknown, disableParsing: unknown): Record<string, string[]> | undefined {
+  if (typeof boundClaims !== "object" || boundClaims === null || Array.isArray(boundClaims)) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(boundClaims)) {
+    if (typeof v !== "string") return undefined;
+    out[k] = disableParsing !== true ? v.split(",").map((x) => x.trim()) : [v];
+  }
+  return out;
+}
+
+/** The CIDR admitting one address alone (/32, /128 for IPv6): an attested role's token_bound_cidrs. */
+export function singleAddressCidr(address: string): string {
+  return `${address}/${address.includes(":") ? 128 : 32}`;
 }
 
 /**

@@ -7,7 +7,7 @@
  * nor does any other way Vault hands out policies (tokens, AppRole, identity groups...).
  * docs/attestation.md gives the sources of every claim.
  */
-import { ATTESTATION_SERVICE, CLAIMS, attestedBoundClaims, isAttestedLogin, unbindableRegisters } from "../contract/attestation";
+import { ATTESTATION_SERVICE, CLAIMS, attestedBoundClaims, decodeBoundClaims, isAttestedLogin, singleAddressCidr, unbindableRegisters } from "../contract/attestation";
 import { committeePlatform, recordReferenceSets, setsFor, type ReferenceSet } from "../contract/measurements";
 import { VAULT_JWT_MOUNT, VAULT_JWT_ROLE } from "../contract/types";
 import { committeeSecretPath, nodeSecretPath } from "../contract/vault";
@@ -17,17 +17,9 @@ import { packageOfType, type ResourceView } from "./core/resources";
 import { accessOfRoles, grants } from "./core/vault";
 import { at, isObject, isUnknown, lastSegment, str } from "./core/values";
 
-/** A role's bound claims as Vault receives them: the provider splits each value on commas unless told not to. */
-export function roleBoundClaims(role: ResourceView): Record<string, string[]> | undefined {
-  const claims = role.props.boundClaims;
-  if (!isObject(claims)) return undefined;
-  const split = role.props.disableBoundClaimsParsing !== true;
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(claims)) {
-    if (typeof v !== "string") return undefined;
-    out[k] = split ? v.split(",").map((s) => s.trim()) : [v];
-  }
-  return out;
+/** A role's bound claims as Vault receives them. */
+function roleBoundClaims(role: ResourceView): Record<string, string[]> | undefined {
+  return decodeBoundClaims(role.props.boundClaims, role.props.disableBoundClaimsParsing);
 }
 
 /** Each claim of `expected` that `have` leaves looser: unbound, or accepting a value the set does not hold. */
@@ -84,13 +76,17 @@ function vmAddress(vm: Vm): unknown {
   return vm.cloud === "aws" ? vm.r.props.publicIp : undefined;
 }
 
+/** A grantor other than a JWT role reading a committee server's secret: refused, whatever the server's sets. */
+function refusedLogin(m: StackModel, ctx: StackContext, role: ResourceView, vm: Vm, reads: string): boolean {
+  if (role.type === VAULT_JWT_ROLE) return false;
+  ctx.fail(role, "type", `an attestation-bound JWT role (${VAULT_JWT_ROLE}) for ${reads}: a production committee secret is never readable through a cloud identity or any other login`, raw(role.type), { posture: m.postureOf(vm.r) });
+  return true;
+}
+
 function judgeRole(m: StackModel, ctx: StackContext, role: ResourceView, t: Target, reads: string): void {
   const posture = { posture: m.postureOf(t.vm.r) };
   const node = t.vm.node!;
-  if (role.type !== VAULT_JWT_ROLE) {
-    ctx.fail(role, "type", `an attestation-bound JWT role (${VAULT_JWT_ROLE}) for ${reads}: a production committee secret is never readable through a cloud identity or any other login`, raw(role.type), posture);
-    return;
-  }
+  if (refusedLogin(m, ctx, role, t.vm, reads)) return;
   const roleType = role.props.roleType;
   if (isUnknown(roleType)) return ctx.unknown(role, "roleType");
   if (roleType !== "jwt") ctx.fail(role, "roleType", '"jwt" (Vault refuses JWT logins on oidc roles, the default)', roleType, posture);
@@ -145,7 +141,7 @@ function judgeRole(m: StackModel, ctx: StackContext, role: ResourceView, t: Targ
   if (isUnknown(cidrs)) return ctx.unknown(role, "tokenBoundCidrs");
   const list = Array.isArray(cidrs) ? cidrs : [];
   const address = vmAddress(t.vm);
-  const want = typeof address === "string" && address ? `${address}/${address.includes(":") ? 128 : 32}` : undefined;
+  const want = typeof address === "string" && address ? singleAddressCidr(address) : undefined;
   const loose = list.filter((c) => (isUnknown(c) ? list.length > 1 : typeof c !== "string" || !/\/(32|128)$/.test(c) || (want !== undefined && c !== want)));
   if (list.length === 0 || loose.length) ctx.fail(role, "tokenBoundCidrs", `the node's reserved address alone (${want ?? "/32 or /128"}) for ${node}`, list.length ? loose.map((c) => (isUnknown(c) ? "(unknown)" : c)) : raw("none"), posture);
 }
@@ -159,18 +155,17 @@ export const [vaultLogin] = stackPolicies({
   check(m, ctx) {
     const committee = m.committeeVms().filter((vm) => vm.node && isAttestedLogin(m.postureOf(vm.r), vm.role ?? ""));
     if (committee.length === 0) return;
-    const key = (instance: string | undefined, node: string | undefined) => `${instance}\u0000${node}`;
-    const targets = new Map<string, Target>();
+    // What each server's roles must bind; a server missing here was reported as not judgeable.
+    const targets = new Map<Vm, Target>();
     for (const vm of committee) {
       const t = targetOf(m, ctx, vm);
-      if (t) targets.set(key(vm.instance, vm.node), t);
+      if (t) targets.set(vm, t);
     }
     const posture = { posture: m.postureOf(committee[0].r) };
     ctx.each(m.resources.filter(opaqueVaultWrite), (r) =>
       ctx.fail(r, "path", "no raw Vault write under auth/, identity/ or sys/policies (it could grant a committee secret out of the pack's sight)", r.props.path, posture));
     ctx.each(policyGrantors(m), (grantor) => {
-      const name = str(grantor.props.roleName) ?? str(grantor.props.role) ?? grantor.name;
-      const access = accessOfRoles(m, [grantor], name);
+      const access = accessOfRoles(m, [grantor], grantor.name);
       if (access.unknown) return ctx.unknown(grantor, "tokenPolicies (whether it reads a committee secret)");
       // A policy defined outside the stack, or one the pack cannot parse, may grant anything.
       if (access.missing.length) return ctx.fail(grantor, "tokenPolicies", "policies the stack defines (one defined elsewhere may grant a committee secret)", access.missing, posture);
@@ -180,8 +175,10 @@ export const [vaultLogin] = stackPolicies({
         return mount !== undefined && grants(access, nodeSecretPath(mount, vm.node!), "read");
       });
       for (const vm of owners) {
-        const t = targets.get(key(vm.instance, vm.node));
-        if (t) judgeRole(m, ctx, grantor, t, nodeSecretPath(m.mount(vm.instance)!, vm.node!));
+        const t = targets.get(vm);
+        const reads = nodeSecretPath(m.mount(vm.instance)!, vm.node!);
+        if (t) judgeRole(m, ctx, grantor, t, reads);
+        else refusedLogin(m, ctx, grantor, vm, reads);
       }
       for (const instance of new Set(committee.map((vm) => vm.instance))) {
         const mount = m.mount(instance);
@@ -192,11 +189,13 @@ export const [vaultLogin] = stackPolicies({
         const bound = grantor.type === VAULT_JWT_ROLE ? roleBoundClaims(grantor)?.[CLAIMS.runtime("node")] : undefined;
         const named = bound?.length === 1 ? committee.find((c) => c.instance === instance && c.node === bound[0]) : undefined;
         const subject = named ?? committee.find((c) => c.instance === instance)!;
-        const t = targets.get(key(instance, subject.node));
+        const t = targets.get(subject);
         if (grantor.type === VAULT_JWT_ROLE && !named) {
           ctx.fail(grantor, `boundClaims["${CLAIMS.runtime("node")}"]`, `exactly one committee server of ${instance} (a role reading ${shared})`, bound ? bound.join(",") : raw("unbound"), { posture: m.postureOf(subject.r) });
+        } else if (t) {
+          judgeRole(m, ctx, grantor, t, shared);
         } else {
-          judgeRole(m, ctx, grantor, t ?? { vm: subject, sets: [], vaultAddress: "", vaultCa: "" }, shared);
+          refusedLogin(m, ctx, grantor, subject, shared);
         }
       }
     });

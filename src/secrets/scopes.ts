@@ -14,7 +14,7 @@ import * as random from "@pulumi/random";
 import type * as vault from "@pulumi/vault";
 import { vaultSdk } from "../sdk/load";
 import type { Cloud, InstanceConfig, InstanceNode } from "../config/schema";
-import { ATTESTATION_SERVICE, attestedAuthMount, attestedBoundClaims, CLAIMS, isAttestedLogin } from "../../policies/contract/attestation";
+import { ATTESTATION_SERVICE, attestedAuthMount, attestedBoundClaims, CLAIMS, encodeBoundClaims, isAttestedLogin, singleAddressCidr } from "../../policies/contract/attestation";
 import { COMMITTEE_KEY, attestedNode, attestedRoles, auditPath, mountPath, nodeKey, nodePolicyHcl, policyName, roleName } from "./layout";
 
 /** Versions kept per secret: the previous one stays readable for rollback. */
@@ -183,12 +183,10 @@ function createAttestedRoles(name: string, instance: InstanceConfig, node: Insta
         roleType: "jwt",
         userClaim: CLAIMS.runtime("node"),
         userClaimJsonPointer: true,
-        // The provider sends each value split on commas (terraform-provider-vault
-        // resource_jwt_auth_backend_role.go): a list is its values joined; none hold a comma.
-        boundClaims: Object.fromEntries(Object.entries(bound).map(([claim, values]) => [claim, values.join(",")])),
+        boundClaims: encodeBoundClaims(bound),
         boundClaimsType: "string",
         // The node's reserved address: the one cloud-issued fact a login can be tied to besides the token.
-        tokenBoundCidrs: [pulumi.interpolate`${spec.address}/32`],
+        tokenBoundCidrs: [pulumi.interpolate`${spec.address}`.apply(singleAddressCidr)],
         tokenPolicies: [spec.policy],
         tokenNoDefaultPolicy: true,
         tokenTtl: spec.ttl,
