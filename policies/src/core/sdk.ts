@@ -75,7 +75,7 @@ export function shareDeserialization(): void {
   // This runs once per stack-policy call. Where the framework is not loaded (in-process tests) a
   // scan of the module cache each time costs milliseconds: scan it once, then look up only the
   // module this file resolves (the framework's own copy) until it appears.
-  resolvedModule ??= resolveDeserialize();
+  if (resolvedModule === undefined) resolvedModule = resolveDeserialize();
   const files = resolvedModule && cache[resolvedModule] ? [resolvedModule] : [];
   if (!scannedOnce) {
     scannedOnce = true;
