@@ -181,6 +181,17 @@ const rows: Row[] = [
     unchanged: (d) => [path.join(d, "state.json")],
   },
   {
+    name: "audit: --json is the signed manifest",
+    setup: (d) => {
+      const m = path.join(d, "manifest.json");
+      copyFileSync(path.join(ROOT, "stacks", "acme.federated.manifest.json"), m);
+      return ["audit", "--state", state, "--manifest", m, "--json", m];
+    },
+    code: 2,
+    message: /--json .*manifest\.json: expected a path other than the command's inputs, found the --manifest file itself/,
+    unchanged: (d) => [path.join(d, "manifest.json")],
+  },
+  {
     name: "audit: --json is a directory",
     setup: (d) => ["audit", "--state", state, "--json", d],
     code: 2,
@@ -358,6 +369,11 @@ function moreRows(): Row[] {
     // Options.
     row("plan: both --stack and --config-file", () => ["plan", "--stack", "acme.preview", "--config-file", PREVIEW], /plan needs exactly one of --stack NAME or --config-file PATH/),
     row("plan: neither --stack nor --config-file", () => ["plan"], /plan needs exactly one of --stack NAME or --config-file PATH/),
+    row("plan: a federated stack's manifest is a directory", (d) => {
+      copyFileSync(path.join(ROOT, "stacks", "Pulumi.acme.federated_beta.yaml"), path.join(d, "Pulumi.acme.federated_beta.yaml"));
+      mkdirSync(path.join(d, "acme.federated.manifest.json"));
+      return ["plan", "--config-file", path.join(d, "Pulumi.acme.federated_beta.yaml"), "--no-audit"];
+    }, /federation: expected the instance manifest .*acme\.federated\.manifest\.json \(docs\/federation\.md\), found a directory/),
     row("plan: --report with --no-audit", (d) => ["plan", "--stack", "acme.preview", "--no-audit", "--report", path.join(d, "r")], /--audit-json and --report need the audit: drop --no-audit/),
     row("plan: --publication-key without --report", (d) => ["plan", "--stack", "acme.preview", "--publication-key", path.join(d, "k")], /--publication-key signs the publication --report writes: add --report DIR/),
     row("plan: an unknown option", () => ["plan", "--stack", "acme.preview", "--frobnicate"], /unknown option '--frobnicate'/),

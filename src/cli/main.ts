@@ -215,7 +215,8 @@ function readState(file: string) {
 
 async function audit(opts: AuditOptions): Promise<number> {
   if (!opts.state.length) throw new UsageError("audit needs at least one --state FILE (a `pulumi stack export` or `plan --json` file)");
-  const stateFiles = opts.state.map((file) => ({ option: "--state", file }));
+  // Every input an output must not overwrite: the states and the signed manifest.
+  const stateFiles = [...opts.state.map((file) => ({ option: "--state", file })), ...(opts.manifest !== undefined ? [{ option: "--manifest", file: opts.manifest }] : [])];
   const seen = new Map<string, string>();
   for (const file of opts.state) {
     const id = identity(file);

@@ -6,10 +6,10 @@
  * are the manifest's; and its sealed copy of the committee secret is the newest epoch's, addressed to
  * the operator's sealing key. Pure apart from reading the stack's own files.
  */
-import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { InstanceConfig } from "../config/schema";
 import { CONFIG_KEY } from "../config/schema";
+import { InputFileError, readInputText } from "../config/inputFile";
 import { RAW, instanceNodes, type ConfigIssue } from "../config/validate";
 import { canonicalJson } from "../deployRecord/ed25519";
 import { mountPath } from "../secrets/layout";
@@ -24,11 +24,11 @@ export function manifestPath(stacksDir: string, instance: string): string {
 }
 
 /** This operator's sealed copy of the newest epoch's committee secret, beside the stack files. */
-export function sealedCopyPath(stacksDir: string, m: Pick<Manifest, "instance" | "epoch">, operator: string): string {
+function sealedCopyPath(stacksDir: string, m: Pick<Manifest, "instance" | "epoch">, operator: string): string {
   return path.join(stacksDir, sealedFileName(m.instance, m.epoch, operator));
 }
 
-export interface FederatedStack {
+interface FederatedStack {
   manifest: Manifest;
   manifestHash: string;
   /** Present when the operator runs a committee server: its copy, and the commitment its secret must match. */
@@ -38,13 +38,24 @@ export interface FederatedStack {
 
 const at = (p: string) => `${CONFIG_KEY}.${p}`;
 
+/** A file beside the stack file: its text, or why it cannot be read (no such file, a directory, not UTF-8...). */
+function readBeside(file: string, what: string): { text: string } | { problem: string } {
+  try {
+    return { text: readInputText(file, what) };
+  } catch (err) {
+    if (!(err instanceof InputFileError)) throw err;
+    return { problem: err.found };
+  }
+}
+
 /** Reads and checks the stack's federation; issues (every one) or the verified facts. */
 export function checkFederation(config: InstanceConfig, stacksDir: string): { issues: ConfigIssue[]; stack?: FederatedStack } {
   const fed = config.federation;
   if (!fed) return { issues: [] };
   const file = manifestPath(stacksDir, config.name);
-  if (!existsSync(file)) return { issues: [{ path: at("federation"), expected: `the instance manifest ${file} (docs/federation.md)`, found: `${RAW}no such file` }] };
-  const result = verifyManifestChain(readFileSync(file, "utf8"), { genesis: fed.genesis, minEpoch: fed.acceptedEpoch });
+  const manifest = readBeside(file, "the instance manifest");
+  if ("problem" in manifest) return { issues: [{ path: at("federation"), expected: `the instance manifest ${file} (docs/federation.md)`, found: `${RAW}${manifest.problem}` }] };
+  const result = verifyManifestChain(manifest.text, { genesis: fed.genesis, minEpoch: fed.acceptedEpoch });
   if (!result.ok) return { issues: [{ path: at("federation"), expected: `a manifest ${file} that verifies`, found: `${RAW}${result.reason}` }] };
   const m = result.newest;
   const issues: ConfigIssue[] = [];
@@ -93,17 +104,19 @@ export function checkFederation(config: InstanceConfig, stacksDir: string): { is
   let commitment: string | undefined;
   if (mine.some((n) => n.role === "committee")) {
     const copy = sealedCopyPath(stacksDir, m, fed.operator);
-    if (!existsSync(copy)) {
-      issues.push({ path: at("federation"), expected: `${copy}: ${fed.operator}'s sealed copy of the epoch ${m.epoch} committee secret (manifest ceremony)`, found: `${RAW}no such file` });
+    const copyText = readBeside(copy, "a sealed copy");
+    if ("problem" in copyText) {
+      issues.push({ path: at("federation"), expected: `${copy}: ${fed.operator}'s sealed copy of the epoch ${m.epoch} committee secret (manifest ceremony)`, found: `${RAW}${copyText.problem}` });
     } else {
       try {
-        sealed = parseSealed(readFileSync(copy, "utf8"));
+        sealed = parseSealed(copyText.text);
         const hash = manifestHash(m);
         const wrong = sealed.instance !== m.instance ? `instance ${sealed.instance}` : sealed.epoch !== m.epoch ? `epoch ${sealed.epoch}` : sealed.manifest !== hash ? "another manifest" : sealed.operator !== fed.operator ? `operator ${sealed.operator}` : sealed.recipient !== operator.sealingKey ? "another sealing key" : undefined;
         if (wrong) issues.push({ path: at("federation"), expected: `${copy} sealed for ${m.instance} epoch ${m.epoch} to ${fed.operator}'s sealing key`, found: `${RAW}a copy for ${wrong}` });
         // Anyone can seal a copy to a public key: only the copy the operators signed for is imported.
         const recordFile = path.join(stacksDir, ceremonyFileName(m.instance, m.epoch));
-        const record = existsSync(recordFile) ? parseCeremony(readFileSync(recordFile, "utf8")) : "no such file";
+        const recordText = readBeside(recordFile, "a ceremony record");
+        const record = "problem" in recordText ? recordText.problem : parseCeremony(recordText.text);
         const problem = typeof record === "string" ? record : ceremonyProblem(record, m, hash);
         if (problem) issues.push({ path: at("federation"), expected: `${recordFile}: the ceremony record of epoch ${m.epoch}, signed by every operator`, found: `${RAW}${problem}` });
         else if (typeof record !== "string" && record.record.copies[fed.operator] !== sealedHash(sealed)) {
