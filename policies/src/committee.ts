@@ -13,7 +13,7 @@ import { federationOf, normalName } from "./core/federation";
 import { arr, at, bool, isObject, isUnknown, lastSegment, num, obj, str, strings } from "./core/values";
 import { LABEL_INSTANCE, LABEL_NODE, LABEL_POSTURE, LABEL_ROLE } from "../contract/labels";
 import { AWS_KEY, AZURE_KEY, DISK_TYPES, GCP_KEY, SNAPSHOT_TYPES } from "../contract/types";
-import { nodeSecretPath } from "../contract/vault";
+import { COMMITTEE_KEY, nodeKey, nodeSecretPath } from "../contract/vault";
 import { committeePlatform, recordReferenceSets, setsFor, tdxGatedRefusal } from "../contract/measurements";
 
 // ---------------------------------------------------------------------------------------------
@@ -149,10 +149,9 @@ export const [federatedSide, federatedSideDevtest] = stackPolicies({
       for (const secret of m.ofType("vault:kv/secretV2:SecretV2")) {
         const name = str(secret.props.name);
         if (name === undefined) continue;
-        const node = name.startsWith("nodes/") ? name.slice("nodes/".length) : undefined;
-        const owner = node === undefined ? undefined : fed.nodes.find((n) => n.id === node);
-        if (owner && owner.operator !== fed.operator) ctx.fail(secret, "name", `only secrets of ${fed.operator}'s own nodes`, raw(`${name}, the secret of ${owner.operator}'s node ${node}`));
-        if (name === "committee" && !runsCommittee) ctx.fail(secret, "name", `no committee secret (${fed.operator} runs no committee server; the secret is sealed to committee operators only)`, name);
+        const owner = fed.nodes.find((n) => nodeKey(n.id) === name);
+        if (owner && owner.operator !== fed.operator) ctx.fail(secret, "name", `only secrets of ${fed.operator}'s own nodes`, raw(`${name}, the secret of ${owner.operator}'s node ${owner.id}`));
+        if (name === COMMITTEE_KEY && !runsCommittee) ctx.fail(secret, "name", `no committee secret (${fed.operator} runs no committee server; the secret is sealed to committee operators only)`, name);
       }
     });
   },

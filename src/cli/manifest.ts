@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { EXIT_OK, EXIT_VIOLATIONS, UsageError, readText } from "./usage";
 import { KeyFormatError, loadPrivateKey, publicKeyBase64 } from "../deployRecord/ed25519";
-import { amendChain, initChain, manifestHash, manifestShapeProblem, parseManifestChain, renderChain, signNewest, verifyManifestChain, type Manifest, type ManifestChain, type ManifestResult, type VerifyManifestOptions } from "../federation/manifest";
+import { amendChain, committeeOperators, initChain, manifestHash, manifestShapeProblem, parseManifestChain, renderChain, signNewest, verifyManifestChain, type Manifest, type ManifestChain, type ManifestResult, type VerifyManifestOptions } from "../federation/manifest";
 import { SealError, committeeCeremony, loadSealingPrivateKey, open, parseSealed, sealedFileName, secretCommitment } from "../federation/seal";
 import { ceremonyFile, ceremonyFileName, parseCeremony, sealedHash, signCeremony } from "../federation/ceremony";
 import { OutputError, PendingWrites, checkOutputDir, checkOutputFile } from "./outputs";
@@ -93,7 +93,7 @@ function ceremonyCommand(file: string, opts: { out: string; as: string }): numbe
   const result = verifiedManifest(file, {}, " (no secret drawn)");
   if (!result) return EXIT_VIOLATIONS;
   const m = result.newest;
-  const holders = m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id));
+  const holders = committeeOperators(m);
   // Whoever runs the ceremony sees the secret: only an operator that holds it anyway may.
   if (!holders.some((o) => o.id === opts.as)) throw new UsageError(`--as: expected the operator running the ceremony, one that runs a committee server (${holders.map((o) => o.id).join(", ")}), found ${JSON.stringify(opts.as)}`);
   const inputs = [{ option: "manifest", file }];

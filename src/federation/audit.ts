@@ -9,7 +9,7 @@ import type { AuditViolation } from "../offline/audit/types";
 import { canonicalJson } from "../deployRecord/ed25519";
 import { manifestHash, manifestNodeFacts, verifyManifestChain } from "./manifest";
 
-export interface AuditedState {
+interface AuditedState {
   label: string;
   name: string;
   urn: string;
@@ -29,7 +29,8 @@ export function manifestFindings(manifestFile: string, manifestText: string, sta
   const mine = states.filter((s) => s.name === m.instance);
   const findings: AuditViolation[] = [];
   if (!mine.length) return { findings: [finding(anyUrn, `${manifestFile}: expected the states of ${m.instance}'s operators, found none of that instance`)] };
-  const byOperator = new Map<string, AuditedState[]>();
+  // Two states of one operator: the pack's cross-instance check says so (federation.operator).
+  const operators = new Set<string>();
   for (const s of mine) {
     const fed = s.record?.federation as { operator?: unknown; manifest?: unknown } | null | undefined;
     if (!fed || typeof fed.operator !== "string") {
@@ -41,13 +42,11 @@ export function manifestFindings(manifestFile: string, manifestText: string, sta
     }
     if (fed.manifest !== hash) findings.push(finding(s.urn, `${s.name} (${s.label}): expected a stack deployed with the manifest's newest epoch ${m.epoch} (${hash.slice(0, 12)}...), found ${String(fed.manifest).slice(0, 12)}...`));
     if (!m.operators.some((o) => o.id === fed.operator)) findings.push(finding(s.urn, `${s.name} (${s.label}): expected an operator of the manifest (${m.operators.map((o) => o.id).join(", ")}), found ${fed.operator}`));
-    byOperator.set(fed.operator, [...(byOperator.get(fed.operator) ?? []), s]);
+    operators.add(fed.operator);
   }
-  for (const [op, list] of byOperator) {
-    if (list.length > 1) findings.push(finding(list[1].urn, `${m.instance}: expected one state per operator, found ${list.length} of ${op} (${list.map((s) => s.label).join(", ")})`));
-  }
+  // Every operator of a verified manifest runs a node (manifestRuleProblems).
   for (const o of m.operators) {
-    if (m.nodes.some((n) => n.operator === o.id) && !byOperator.has(o.id)) findings.push(finding(mine[0].urn, `${m.instance}: expected a state of every operator, found none of ${o.id} (${o.organization}: ${m.nodes.filter((n) => n.operator === o.id).map((n) => n.id).join(", ")})`));
+    if (!operators.has(o.id)) findings.push(finding(mine[0].urn, `${m.instance}: expected a state of every operator, found none of ${o.id} (${o.organization}: ${m.nodes.filter((n) => n.operator === o.id).map((n) => n.id).join(", ")})`));
   }
   return { findings };
 }

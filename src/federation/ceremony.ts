@@ -8,10 +8,10 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalJson, sign, verify } from "../deployRecord/ed25519";
-import type { Manifest, ManifestSignature } from "./manifest";
+import { committeeOperators, type Manifest, type ManifestSignature } from "./manifest";
 import type { Sealed } from "./seal";
 
-export const CEREMONY_SCHEMA = "zipnet-ceremony/v1";
+const CEREMONY_SCHEMA = "zipnet-ceremony/v1";
 
 export interface CeremonyRecord {
   instance: string;
@@ -79,7 +79,7 @@ export function parseCeremony(text: string): CeremonyFile | string {
 export function ceremonyProblem(file: CeremonyFile, m: Manifest, hash: string): string | undefined {
   const r = file.record;
   if (r.instance !== m.instance || r.epoch !== m.epoch || r.manifest !== hash) return `expected the ceremony of ${m.instance} epoch ${m.epoch} (manifest ${hash.slice(0, 12)}...), found one of ${r.instance} epoch ${r.epoch} (manifest ${r.manifest.slice(0, 12)}...)`;
-  const holders = m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id)).map((o) => o.id).sort();
+  const holders = committeeOperators(m).map((o) => o.id).sort();
   const listed = Object.keys(r.copies).sort();
   if (canonicalJson(holders) !== canonicalJson(listed)) return `expected copies for the committee operators ${holders.join(", ")}, found copies for ${listed.join(", ") || "none"}`;
   const body = canonicalJson(r);

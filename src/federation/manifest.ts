@@ -17,7 +17,7 @@ import { isValidInstanceName, normalName } from "../../policies/contract/pattern
 import type { ReferenceSet } from "../../policies/contract/measurements";
 import type { KeyObject } from "node:crypto";
 
-export const MANIFEST_SCHEMA = "zipnet-manifest/v1";
+const MANIFEST_SCHEMA = "zipnet-manifest/v1";
 /** X25519 public keys are 32 bytes, like Ed25519's. */
 const SEALING_KEY_BYTES = 32;
 
@@ -58,6 +58,11 @@ export interface Manifest {
   nodes: ManifestNode[];
 }
 
+/** The operators that hold the committee secret, those running a committee server: who gets a sealed copy, who signs for one, who may run the ceremony. */
+export function committeeOperators<O extends { id: string }>(m: { operators: O[]; nodes: Array<{ role: string; operator: string }> }): O[] {
+  return m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id));
+}
+
 export interface ManifestSignature {
   operator: string;
   /** The signing key used (base64 of 32 bytes). */
@@ -78,7 +83,7 @@ export interface ManifestChain {
 export type ManifestResult = { ok: true; chain: ManifestChain; newest: Manifest } | { ok: false; reason: string; input?: boolean };
 
 /** The bytes every signature of an epoch covers. */
-export function manifestBody(m: Manifest): string {
+function manifestBody(m: Manifest): string {
   return canonicalJson(m);
 }
 
@@ -165,7 +170,7 @@ const sameName = (a: string, b: string) => normalName(a) === normalName(b);
  * and any-trust's diversity. Every committee server is run by its own organization, in its own
  * account and region; in production the committee is odd and at least 3; exactly one aggregator.
  */
-export function manifestRuleProblems(m: Manifest): string[] {
+function manifestRuleProblems(m: Manifest): string[] {
   const out: string[] = [];
   const ops = new Map(m.operators.map((o) => [o.id, o]));
   const dup = <T>(xs: T[]) => xs.filter((x, i) => xs.indexOf(x) !== i);

@@ -10,10 +10,11 @@
 import * as crypto from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { canonicalJson } from "../deployRecord/ed25519";
+import { committeeOperators } from "./manifest";
 
-export const SEALED_SCHEMA = "zipnet-sealed-secret/v1";
+const SEALED_SCHEMA = "zipnet-sealed-secret/v1";
 /** Bytes of a committee secret (as the single-stack instances' random secret). */
-export const COMMITTEE_SECRET_BYTES = 32;
+const COMMITTEE_SECRET_BYTES = 32;
 const HKDF_INFO = "zipnet committee secret seal v1";
 /** DER prefixes of X25519 SPKI / PKCS8 keys; the 32 raw bytes follow. */
 const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
@@ -30,7 +31,7 @@ export class SealError extends Error {
   }
 }
 
-export interface SealedHeader {
+interface SealedHeader {
   schema: typeof SEALED_SCHEMA;
   instance: string;
   epoch: number;
@@ -55,7 +56,7 @@ function rawPublic(key: KeyObject): Buffer {
 }
 
 /** An X25519 public key from base64 of its 32 bytes. */
-export function loadSealingPublicKey(base64: string): KeyObject {
+function loadSealingPublicKey(base64: string): KeyObject {
   const raw = Buffer.from(base64, "base64");
   if (raw.length !== 32 || raw.toString("base64") !== base64) throw new SealError("sealing key: expected base64 of a 32-byte X25519 public key", true);
   return crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
@@ -155,7 +156,7 @@ export function open(sealed: Sealed, privateKey: KeyObject): Buffer {
 
 
 /** What a ceremony is for: the manifest's newest epoch. */
-export interface CeremonyTarget {
+interface CeremonyTarget {
   instance: string;
   epoch: number;
   operators: Array<{ id: string; sealingKey: string }>;
@@ -179,7 +180,7 @@ export function secretCommitment(secret: Buffer, instance: string, epoch: number
 export function committeeCeremony(m: CeremonyTarget, manifestHash: string): { sealed: Sealed[]; commitment: string } {
   const secret = crypto.randomBytes(COMMITTEE_SECRET_BYTES);
   try {
-    const holders = m.operators.filter((o) => m.nodes.some((n) => n.role === "committee" && n.operator === o.id));
+    const holders = committeeOperators(m);
     return {
       sealed: holders.map((o) => seal(secret, { instance: m.instance, epoch: m.epoch, manifest: manifestHash, operator: o.id, recipient: o.sealingKey })),
       commitment: secretCommitment(secret, m.instance, m.epoch),

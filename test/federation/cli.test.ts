@@ -65,6 +65,8 @@ describe("manifest CLI", () => {
     const copies = files.filter((f) => f.endsWith(".sealed.json"));
     const secrets = copies.map((f, i) => open(parseSealed(readFileSync(path.join(out, f), "utf8")), loadSealingPrivateKey(ops[i].sealing.privatePem)));
     expect(secrets.every((s) => s.length === 32 && s.equals(secrets[0]))).toBe(true);
+    // Another operator's key opens nothing.
+    expect(() => open(parseSealed(readFileSync(path.join(out, copies[0]), "utf8")), loadSealingPrivateKey(ops[1].sealing.privatePem))).toThrow();
     const everything = [r.out, r.err, readFileSync(manifest, "utf8"), ...files.map((f) => readFileSync(path.join(out, f), "utf8"))].join("\n");
     for (const form of [secrets[0].toString("base64"), secrets[0].toString("hex"), secrets[0].toString("base64url")]) expect(everything).not.toContain(form);
     // An epoch has one committee secret: a second ceremony into the same folder is refused.

@@ -144,6 +144,18 @@ describe("committee.fault-domains:federation, on one operator's state", () => {
     state.deployment.resources.push(other);
     expect((await violations(state)).map((v) => `${v.level} ${v.message}`)).toContainEqual(expect.stringMatching(/^mandatory secrets-c3-secret: name: expected only secrets of beta's own nodes, found nodes\/c3, the secret of gamma's node c3/));
   });
+
+  it("catches the committee secret in the Vault of an operator that runs no committee server", async () => {
+    // The only-aggregator case the example operators do not have: beta's node made the aggregator in its record.
+    const state = structuredClone(states.beta);
+    const instance = state.deployment.resources.find((r) => r.type === "zipnet:index:ZipnetInstance")!;
+    for (const rec of [instance.inputs as any, (instance.outputs as any).postureRecord]) {
+      for (const n of rec.federation.nodes) if (n.operator === "beta") n.role = "aggregator";
+    }
+    expect((await violations(state)).map((v) => `${v.level} ${v.message}`)).toContainEqual(
+      expect.stringMatching(/^mandatory secrets-committee: name: expected no committee secret \(beta runs no committee server; the secret is sealed to committee operators only\), found "committee"/),
+    );
+  });
 });
 
 describe("a federated stack is refused before anything registers", () => {

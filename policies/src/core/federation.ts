@@ -6,7 +6,7 @@
 import { arr, isObject, str } from "./values";
 export { normalName } from "../../contract/patterns";
 
-export interface FederatedNode {
+interface FederatedNode {
   id: string;
   role: string;
   operator: string;
