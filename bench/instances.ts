@@ -128,8 +128,3 @@ export function endToEndStack(n: number): { stack: string; config: Raw } {
   raw.acknowledgedRisks = [...(raw.acknowledgedRisks ?? []), "devtest.host-trusted"];
   return { stack, config: { config: { "zipnet-infra:instance": raw } } };
 }
-
-/** The validated production config with `n` committee servers. */
-export function benchConfig(n: number): { config: InstanceConfig; validation: Validation; bypassed: number } {
-  return toConfig(rawInstance(n));
-}

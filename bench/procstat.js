@@ -4,10 +4,16 @@
 // JavaScript: it loads before anything else.
 "use strict";
 const fs = require("node:fs");
+/** A process's role in a plan, from its argv: the pack, the program, the floor, else the CLI. */
+function roleOf(argv) {
+  const line = argv.join(" ");
+  return /cmd[\\/]run-policy-pack/.test(line) ? "pack" : /cmd[\\/]run\b/.test(line) ? "program" : /bench[\\/]floor\.js/.test(line) ? "floor" : "cli";
+}
+module.exports = { roleOf };
+
 const out = process.env.ZIPNET_BENCH_PROCSTAT;
 if (out) {
-  const argv = process.argv.join(" ");
-  const role = /cmd[\\/]run-policy-pack/.test(argv) ? "pack" : /cmd[\\/]run\b/.test(argv) ? "program" : /bench[\\/]floor\.js/.test(argv) ? "floor" : "cli";
+  const role = roleOf(process.argv);
   let written = false;
   const record = () => {
     if (written) return;

@@ -7,8 +7,7 @@ const fs = require("node:fs");
 const Module = require("node:module");
 const out = process.env.ZIPNET_BENCH_TIMELINE;
 if (out) {
-  const argv = process.argv.join(" ");
-  const role = /cmd[\\/]run-policy-pack/.test(argv) ? "pack" : /cmd[\\/]run\b/.test(argv) ? "program" : "cli";
+  const role = require("./procstat").roleOf(process.argv);
   const mark = (what) => fs.appendFileSync(out, `${JSON.stringify({ role, at: Math.round(performance.now()), mark: what })}\n`);
   /** Requests whose first load is a milestone: the runners' own run.js, the entries, the SDK's index, the policy SDK. */
   const milestones = [

@@ -134,7 +134,7 @@ describe("the V8 code cache (policies/lib/compileCache.ts)", () => {
     expect(readdirSync(blocked).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
-  it("stays out where Node's compile does more than compile (--enable-source-maps, policies)", () => {
+  it("stays out under --enable-source-maps, where Node's own compile maps stack traces", () => {
     const dir = tempDir();
     writeLib(dir, "z");
     expect(runFixture(dir, { NODE_OPTIONS: "--enable-source-maps" }).value).toBe("z");

@@ -81,15 +81,15 @@ interface CacheState {
   /** finishCompileCache was called: modules compile as Node compiles them. */
   finished: boolean;
 }
-/**
- * One cache per process, shared by every copy of this module (the CLI's dist/policies/lib and the
- * pack's policies/dist/lib are two): the first install wins, any copy saves it.
- */
-const STATE = Symbol.for("zipnet-infra.compileCache");
-const holder = globalThis as unknown as { [STATE]?: CacheState };
+/** This process's cache: one install per process. */
+let state: CacheState | undefined;
+
+function emptyHeader(): Header {
+  return { runtime: RUNTIME, digest: "", entries: {} };
+}
 
 /** `<nearest node_modules>/.cache/zipnet-infra/compile`, or undefined when there is none. */
-export function defaultCacheDir(from = __dirname): string | undefined {
+function defaultCacheDir(from = __dirname): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const nm = path.join(dir, "node_modules");
     if (fs.existsSync(nm)) return path.join(nm, ".cache", "zipnet-infra", "compile");
@@ -98,7 +98,7 @@ export function defaultCacheDir(from = __dirname): string | undefined {
 }
 
 function readCache(file: string): { header: Header; blob: Buffer } {
-  const empty = { header: { runtime: RUNTIME, digest: "", entries: {} }, blob: Buffer.alloc(0) };
+  const empty = { header: emptyHeader(), blob: Buffer.alloc(0) };
   try {
     const data = fs.readFileSync(file);
     const length = data.readUInt32LE(0);
@@ -134,7 +134,7 @@ function makeRequire(mod: CjsModule): NodeJS.Require {
  * has no exit event).
  */
 export function installCompileCache(role: string, dir = defaultCacheDir()): void {
-  if (process.env.ZIPNET_COMPILE_CACHE === "off" || !dir || holder[STATE]) return;
+  if (process.env.ZIPNET_COMPILE_CACHE === "off" || !dir || state) return;
   if (typeof loader.enableCompileCache === "function") {
     loader.enableCompileCache(dir);
     return;
@@ -142,7 +142,7 @@ export function installCompileCache(role: string, dir = defaultCacheDir()): void
   if (NODE_OWN_COMPILE.test(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)) return;
   const file = path.join(dir, `${role}.v8cache`);
   const { header, blob } = readCache(file);
-  const current: CacheState = (holder[STATE] = { file, header, blob, fresh: new Map<string, Fresh>(), finished: false });
+  const current: CacheState = (state = { file, header, blob, fresh: new Map<string, Fresh>(), finished: false });
   const original = loader.prototype._compile;
   loader.prototype._compile = function (this: CjsModule, content: string, filename: string, format?: string) {
     // As Node does: once finished, ESM, anything not plain JavaScript (ts-node's .ts), and what may call import().
@@ -176,18 +176,15 @@ export function installCompileCache(role: string, dir = defaultCacheDir()): void
 export function finishCompileCache(): void {
   // Node's own cache writes at exit; a process ended by a signal has none (Node >= 22.10).
   (Module as unknown as { flushCompileCache?: () => void }).flushCompileCache?.();
-  const state = holder[STATE];
   if (!state || state.finished) return;
   saveCompileCache();
   state.finished = true;
   state.blob = Buffer.alloc(0);
-  state.header = { runtime: RUNTIME, digest: "", entries: {} };
-  state.fresh.clear();
+  state.header = emptyHeader();
 }
 
 /** Writes the entries compiled since the last save (their bytecode as of now: lazily compiled functions included). */
 function saveCompileCache(): void {
-  const state = holder[STATE];
   if (!state || state.fresh.size === 0) return;
   const { file, header, blob, fresh } = state;
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;

@@ -9,8 +9,8 @@
  * (`import type`), erased at compile time.
  *
  * What an index does besides loading its services, these do too: each service's own index
- * registers its resource modules, and `registerProviderPackage` registers the provider package as
- * the package index does (so a provider reference the engine returns deserializes into a
+ * registers its resource modules, and `providerOf` registers the provider package as the package
+ * index does (so a provider reference the engine returns deserializes into a
  * Provider). Vault, which every stack uses, is loaded through its index (its top-level resources,
  * Mount, Policy, Audit, are registered there).
  */
@@ -46,22 +46,21 @@ export type VaultSdk = typeof import("@pulumi/vault");
 
 type ProviderClass = new (name: string, args: undefined, opts: { urn: string }) => pulumi.ProviderResource;
 
-/** The registration `@pulumi/<pkg>/index.js` makes for its provider, word for word (gcp 9.37, aws 7.48, azure-native 3.28). */
-function registerProviderPackage(pkg: string, version: string, Provider: ProviderClass): void {
+/**
+ * A package's provider class, registered as `@pulumi/<pkg>/index.js` registers it, word for word
+ * (gcp 9.37, aws 7.48, azure-native 3.28): a provider reference the engine returns deserializes
+ * into a Provider.
+ */
+function providerOf(pkg: "aws" | "azure-native" | "gcp"): ProviderClass {
+  const { Provider } = require(`@pulumi/${pkg}/provider`) as { Provider: ProviderClass };
+  const { getVersion } = require(`@pulumi/${pkg}/utilities`) as { getVersion(): string };
   pulumi.runtime.registerResourcePackage(pkg, {
-    version,
+    version: getVersion(),
     constructProvider: (name: string, type: string, urn: string) => {
       if (type !== `pulumi:providers:${pkg}`) throw new Error(`unknown provider type ${type}`);
       return new Provider(name, undefined, { urn });
     },
   });
-}
-
-/** A package's provider class, registered as its index registers it. */
-function providerOf(pkg: "aws" | "azure-native" | "gcp"): ProviderClass {
-  const { Provider } = require(`@pulumi/${pkg}/provider`) as { Provider: ProviderClass };
-  const { getVersion } = require(`@pulumi/${pkg}/utilities`) as { getVersion(): string };
-  registerProviderPackage(pkg, getVersion(), Provider);
   return Provider;
 }
 
