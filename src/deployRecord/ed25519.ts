@@ -38,7 +38,8 @@ export class KeyFormatError extends Error {
 }
 
 /** Strict standard base64: the decoded bytes re-encode to exactly the input. */
-function decodeBase64Strict(text: string): Buffer | undefined {
+/** The bytes of canonical base64 (padded, no whitespace, the one encoding of its bytes), else undefined. */
+export function decodeBase64Strict(text: string): Buffer | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
   const bytes = Buffer.from(text, "base64");
   return bytes.toString("base64") === text ? bytes : undefined;

@@ -9,10 +9,10 @@
  * oldest first; a signature is `{ operator, key, signature }` over the canonical body.
  */
 import { createHash } from "node:crypto";
-import { NODE_ID } from "../config/schema";
+import { CLOUDS, NODE_ID, type Cloud } from "../config/schema";
 import { PEER_ID_FORMAT } from "../deployRecord/registry";
 import { referenceSetProblem } from "../deployRecord/publication";
-import { ED25519_KEY_BYTES, canonicalJson, sign, verify } from "../deployRecord/ed25519";
+import { ED25519_KEY_BYTES, canonicalJson, decodeBase64Strict, sign, verify } from "../deployRecord/ed25519";
 import { isValidInstanceName, normalName } from "../../policies/contract/patterns";
 import type { ReferenceSet } from "../../policies/contract/measurements";
 import type { KeyObject } from "node:crypto";
@@ -36,7 +36,7 @@ export interface ManifestNode {
   id: string;
   role: "committee" | "aggregator";
   operator: string;
-  cloud: "gcp" | "azure" | "aws";
+  cloud: Cloud;
   account: string;
   region: string;
   /** iroh NodeId. */
@@ -96,9 +96,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const isString = (v: unknown): v is string => typeof v === "string";
 
 function base64Key(v: unknown, bytes: number): boolean {
-  if (!isString(v) || !/^[A-Za-z0-9+/]+={0,2}$/.test(v)) return false;
-  const raw = Buffer.from(v, "base64");
-  return raw.length === bytes && raw.toString("base64") === v;
+  return isString(v) && decodeBase64Strict(v)?.length === bytes;
 }
 
 function keysProblem(v: Record<string, unknown>, where: string, keys: readonly string[]): string | undefined {
@@ -153,7 +151,7 @@ export function manifestShapeProblem(value: unknown, where = "manifest"): string
     if (nk) return nk;
     if (!isString(n.id) || !NODE_ID.test(n.id)) return `${at}.id: expected 2-20 chars of [a-z0-9-], found ${JSON.stringify(n.id)}`;
     if (n.role !== "committee" && n.role !== "aggregator") return `${at}.role: expected committee or aggregator, found ${JSON.stringify(n.role)}`;
-    if (!["gcp", "azure", "aws"].includes(n.cloud as string)) return `${at}.cloud: expected gcp, azure or aws, found ${JSON.stringify(n.cloud)}`;
+    if (!CLOUDS.includes(n.cloud as Cloud)) return `${at}.cloud: expected gcp, azure or aws, found ${JSON.stringify(n.cloud)}`;
     for (const f of ["operator", "account", "region"] as const) if (!isString(n[f]) || (n[f] as string).trim() === "") return `${at}.${f}: expected a non-empty string`;
     if (!isString(n.peerId) || !PEER_ID_FORMAT.test(n.peerId)) return `${at}.peerId: expected an iroh NodeId (64 hex or 52 base32 characters), found ${JSON.stringify(n.peerId)}`;
     if (!isObject(n.secretScope) || keysProblem(n.secretScope, `${at}.secretScope`, ["vault", "mount"]) || !isString(n.secretScope.vault) || !/^https:\/\//.test(n.secretScope.vault) || !isString(n.secretScope.mount) || n.secretScope.mount === "") {

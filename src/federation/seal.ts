@@ -9,7 +9,7 @@
  */
 import * as crypto from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { canonicalJson } from "../deployRecord/ed25519";
+import { canonicalJson, decodeBase64Strict } from "../deployRecord/ed25519";
 import { committeeOperators } from "./manifest";
 
 const SEALED_SCHEMA = "zipnet-sealed-secret/v1";
@@ -57,8 +57,8 @@ function rawPublic(key: KeyObject): Buffer {
 
 /** An X25519 public key from base64 of its 32 bytes. */
 function loadSealingPublicKey(base64: string): KeyObject {
-  const raw = Buffer.from(base64, "base64");
-  if (raw.length !== 32 || raw.toString("base64") !== base64) throw new SealError("sealing key: expected base64 of a 32-byte X25519 public key", true);
+  const raw = decodeBase64Strict(base64);
+  if (raw?.length !== 32) throw new SealError("sealing key: expected base64 of a 32-byte X25519 public key", true);
   return crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
 }
 
