@@ -27,7 +27,7 @@ import { Command, CommanderError } from "commander";
 import { loadInstance } from "../config/load";
 import { readCliConfig, stackFilePath, stackNameOf } from "../config/stackFile";
 import { CONFIG_KEY, NODE_ID } from "../config/schema";
-import { ConfigError, federatedStackName, parseStackName, stackNameIssues } from "../config/validate";
+import { ConfigError, federatedStackName, isStackName, stackNameIssues } from "../config/validate";
 import { verifyPublication } from "../deployRecord/publication";
 import { PolicyPackStartError, policyPackDirProblem, startPolicyPack } from "../offline/analyzer";
 import type { StateFile } from "../offline/stateFile";
@@ -69,7 +69,7 @@ async function plan(opts: PlanOptions): Promise<number> {
   if (!opts.audit && (opts.auditJson || opts.report)) throw new UsageError("--audit-json and --report need the audit: drop --no-audit");
   if (opts.publicationKey && !opts.report) throw new UsageError("--publication-key signs the publication --report writes: add --report DIR");
   // A stack name names a file under stacks/: never a path (that is what --config-file is for).
-  if (opts.stack !== undefined && !parseStackName(opts.stack)) throw new UsageError(`--stack: expected a stack name like acme.mainnet, or acme.federated_beta for one operator of a federated instance (a path goes to --config-file), found ${JSON.stringify(opts.stack)}`);
+  if (opts.stack !== undefined && !isStackName(opts.stack)) throw new UsageError(`--stack: expected a stack name like acme.mainnet, or acme.federated_beta for one operator of a federated instance (a path goes to --config-file), found ${JSON.stringify(opts.stack)}`);
   checkPolicyPackDir(opts.policyPack);
   const file = opts.configFile ? path.resolve(opts.configFile) : stackFilePath(opts.stack!);
   const stack = opts.stack ?? stackNameOf(file);

@@ -280,23 +280,22 @@ export function instanceRules(config: InstanceConfig): ConfigIssue[] {
   return issues;
 }
 
-/**
- * One stack per instance, named after it: a stack whose config names another instance would
- * build one instance under another's URNs, state and reports. Checked by the program (`pulumi
- * up`) and by the offline plan before anything runs.
- */
 /** A federated operator's stack name: `<instance>_<operator>` (instance names and operator ids have no `_`). */
 export function federatedStackName(instance: string, operator: string): string {
   return `${instance}_${operator}`;
 }
 
-/** A stack name read back: an instance name, or an instance and an operator; undefined when it is neither. */
-export function parseStackName(stack: string): { instance: string; operator?: string } | undefined {
+/** Whether `stack` is a stack name: an instance name, or `<instance>_<operator>` (federatedStackName). */
+export function isStackName(stack: string): boolean {
   const [instance, operator, ...rest] = stack.split("_");
-  if (rest.length || !isValidInstanceName(instance) || (operator !== undefined && !NODE_ID.test(operator))) return undefined;
-  return operator === undefined ? { instance } : { instance, operator };
+  return rest.length === 0 && isValidInstanceName(instance) && (operator === undefined || NODE_ID.test(operator));
 }
 
+/**
+ * One stack per instance, named after it: a stack whose config names another instance would
+ * build one instance under another's URNs, state and reports. Checked by the program (`pulumi
+ * up`) and by the offline plan before anything runs.
+ */
 export function stackNameIssues(config: Pick<InstanceConfig, "name" | "federation">, stack: string): ConfigIssue[] {
   if (config.federation) {
     const want = federatedStackName(config.name, config.federation.operator);
