@@ -15,7 +15,7 @@ import { vmMachineType, type StackModel, type Vm } from "./core/model";
 import { raw, stackPolicies, type StackContext } from "./core/policy";
 import { packageOfType, type ResourceView } from "./core/resources";
 import { accessOfRoles, grants } from "./core/vault";
-import { at, isObject, isUnknown, lastSegment, str } from "./core/values";
+import { at, containsUnknown, isUnknown, lastSegment, str } from "./core/values";
 
 /** A role's bound claims as Vault receives them. */
 function roleBoundClaims(role: ResourceView): Record<string, string[]> | undefined {
@@ -114,7 +114,7 @@ function judgeRole(m: StackModel, ctx: StackContext, role: ResourceView, t: Targ
   for (const [path, value] of [["vault.address", t.vaultAddress], ["vault.caSha256", t.vaultCa]] as const) {
     if (!value) ctx.fail(role, "boundClaims", `the posture record's ${path} (the Vault identity the committee image is built with)`, raw("none in the posture record"), posture);
   }
-  if (isUnknown(role.props.boundClaims) || (isObject(role.props.boundClaims) && Object.values(role.props.boundClaims).some(isUnknown))) return ctx.unknown(role, "boundClaims");
+  if (containsUnknown(role.props.boundClaims)) return ctx.unknown(role, "boundClaims");
   const have = roleBoundClaims(role);
   if (!have) {
     ctx.fail(role, "boundClaims", "claims binding the node's attested token", role.props.boundClaims ?? raw("none"), posture);

@@ -154,9 +154,16 @@ export function instanceFacts(label: string, resources: readonly FactResource[],
     if (address && mount) addStore({ address, namespace: str(r.props.namespace) ?? str(providerConfigValue(p.namespace)) ?? "", mount });
   }
 
-  const fed = isObject(record?.federation) ? record.federation : undefined;
-  const federation = str(fed?.manifest) && str(fed?.operator) ? { manifest: str(fed!.manifest)!, operator: str(fed!.operator)! } : undefined;
+  const federation = federationFacts(record?.federation);
   return { label, name, universe: str(record?.universe) ?? "", posture, urn: instance?.urn ?? stack?.urn ?? resources[0]?.urn ?? "", domains, stores, ...(federation ? { federation } : {}) };
+}
+
+/** A federation record's manifest hash and operator, when both are there. */
+function federationFacts(v: unknown): { manifest: string; operator: string } | undefined {
+  if (!isObject(v)) return undefined;
+  const manifest = str(v.manifest);
+  const operator = str(v.operator);
+  return manifest && operator ? { manifest, operator } : undefined;
 }
 
 /** Findings about `self` against each of `others`, each reported once (against the instance analyzed). */
@@ -212,6 +219,7 @@ export function otherInstancesOf(config: Record<string, unknown>): InstanceFacts
     if (!isObject(f) || typeof f.name !== "string" || !Array.isArray(f.domains) || !Array.isArray(f.stores)) {
       throw new Error(`policy config ${OTHER_INSTANCES_KEY}[${i}]: expected {name, universe, posture, domains, stores}, found ${JSON.stringify(f)?.slice(0, 80)}`);
     }
+    const federation = federationFacts(f.federation);
     return {
       label: str(f.label) ?? f.name,
       name: f.name,
@@ -220,7 +228,7 @@ export function otherInstancesOf(config: Record<string, unknown>): InstanceFacts
       urn: str(f.urn) ?? "",
       domains: f.domains.filter(isObject).map((d) => ({ node: String(d.node ?? ""), role: String(d.role ?? ""), cloud: String(d.cloud ?? ""), account: String(d.account ?? ""), region: String(d.region ?? "") })),
       stores: f.stores.filter(isObject).map((s) => ({ address: String(s.address ?? ""), namespace: String(s.namespace ?? ""), mount: String(s.mount ?? "") })),
-      ...(isObject(f.federation) && str(f.federation.manifest) && str(f.federation.operator) ? { federation: { manifest: str(f.federation.manifest)!, operator: str(f.federation.operator)! } } : {}),
+      ...(federation ? { federation } : {}),
     };
   });
 }
