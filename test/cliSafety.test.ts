@@ -369,6 +369,11 @@ function moreRows(): Row[] {
     // Options.
     row("plan: both --stack and --config-file", () => ["plan", "--stack", "acme.preview", "--config-file", PREVIEW], /plan needs exactly one of --stack NAME or --config-file PATH/),
     row("plan: neither --stack nor --config-file", () => ["plan"], /plan needs exactly one of --stack NAME or --config-file PATH/),
+    row("plan: the signed PeerId registry is a directory", (d) => {
+      for (const f of ["Pulumi.acme.mainnet.yaml", "acme.mainnet.registry.json.sig", "acme.mainnet.publication.json", "acme.mainnet.publication.json.sig"]) copyFileSync(path.join(ROOT, "stacks", f), path.join(d, f));
+      mkdirSync(path.join(d, "acme.mainnet.registry.json"));
+      return ["plan", "--config-file", path.join(d, "Pulumi.acme.mainnet.yaml"), "--no-audit"];
+    }, /acme\.mainnet\.registry\.json: expected the signed PeerId registry, found a directory/),
     row("plan: a federated stack's manifest is a directory", (d) => {
       copyFileSync(path.join(ROOT, "stacks", "Pulumi.acme.federated_beta.yaml"), path.join(d, "Pulumi.acme.federated_beta.yaml"));
       mkdirSync(path.join(d, "acme.federated.manifest.json"));

@@ -4,15 +4,21 @@
  * for a federated stack the signed manifest and its sealed committee secret).
  * Everything fails with a ConfigError before any resource is registered.
  */
-import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkRegistry } from "../deployRecord/registry";
 import { checkFederation } from "../federation/stack";
 import type { InstanceConfig } from "./schema";
-import { ConfigError, parseInstanceConfig, type ConfigIssue } from "./validate";
+import { InputFileError, readInputText } from "./inputFile";
+import { ConfigError, RAW, parseInstanceConfig, type ConfigIssue } from "./validate";
 
-function readIfExists(file: string): string | undefined {
-  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+/** A file beside the stack file: its text, undefined when there is none; unreadable (a directory, not UTF-8...) throws InputFileError. */
+function readIfExists(file: string, what: string): string | undefined {
+  try {
+    return readInputText(file, what);
+  } catch (err) {
+    if (err instanceof InputFileError && err.found === "no such file") return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -23,9 +29,18 @@ function readIfExists(file: string): string | undefined {
 export function registryIssues(config: InstanceConfig, stacksDir: string): ConfigIssue[] {
   if ((config.posture !== "production" && !config.registry) || (config.federation && !config.registry)) return [];
   const file = path.join(stacksDir, `${config.name}.registry.json`);
+  let registryText: string | undefined;
+  let signatureText: string | undefined;
+  try {
+    registryText = readIfExists(file, "the signed PeerId registry");
+    signatureText = readIfExists(`${file}.sig`, "its detached signature");
+  } catch (err) {
+    if (!(err instanceof InputFileError)) throw err;
+    return [{ path: err.file, expected: err.expected, found: `${RAW}${err.found}` }];
+  }
   return checkRegistry({
-    registryText: readIfExists(file),
-    signatureText: readIfExists(`${file}.sig`),
+    registryText,
+    signatureText,
     publicKeyText: config.registry?.publicKey,
     instance: config.name,
     file,
